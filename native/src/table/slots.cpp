@@ -1,0 +1,187 @@
+// slots.cpp -- the life of a slot: snapshot (seqlock read), the validity
+// rule, claiming (with LRU eviction), retiring, and giving back counts.
+//
+//   FREE/DEAD --take--> CLAIMED --publish--> LIVE --retire--> DEAD(reason)
+//                          ^                   |
+//                          +-------take--------+   (reuse of expired/evicted)
+//
+// Only the owner of a CLAIMED slot writes its data words; LIVE slots change
+// only `last_ms` (touch) and `ctl`. Every transition is one CAS on `ctl`, so
+// a process killed between any two instructions leaves each slot in exactly
+// one state; a slot CLAIMED by a dead process is taken over by the next
+// allocator that meets it.
+#include <cstring>
+
+#include "sys.h"
+#include "table.h"
+
+namespace gh {
+
+constexpr auto kAcq = std::memory_order_acquire;
+constexpr auto kRel = std::memory_order_release;
+constexpr auto kRlx = std::memory_order_relaxed;
+constexpr auto kAR = std::memory_order_acq_rel;
+
+bool snapshot(const gh_table *t, uint32_t i, Snapshot &s) {
+  Slot *sl = slot_at(t, i);
+  uint64_t c1 = sl->ctl.load(kAcq);
+  if (ctl_state(c1) == kFree) return false;
+  s.ctl = c1;
+  for (int k = 0; k < 3; ++k) s.sid[k] = sl->sid[k].load(kDataLoad);
+  s.usid[0] = sl->usid[0].load(kDataLoad);
+  s.usid[1] = sl->usid[1].load(kDataLoad);
+  s.user_key = sl->user_key.load(kDataLoad);
+  uint64_t ug = sl->user_gen.load(kDataLoad);
+  s.user_idx = uint32_t(ug >> 32);
+  s.gen = uint32_t(ug);
+  uint64_t er = sl->epoch_refresh.load(kDataLoad);
+  s.epoch = uint32_t(er >> 32);
+  s.refresh = uint32_t(er);
+  s.created_ms = sl->created_ms.load(kDataLoad);
+  s.last_ms = sl->last_ms.load(kDataLoad);
+  uint64_t to = sl->timeouts.load(kDataLoad);
+  s.lifetime_s = uint32_t(to >> 32);
+  s.inactive_s = uint32_t(to);
+  uint64_t m = sl->misc.load(kDataLoad);
+  s.flags = uint32_t(m >> 32);
+  s.method = uint8_t(m >> 24);
+  s.level = uint8_t(m >> 16);
+  s.login_len = uint16_t(m);
+  s.attrs_len = uint32_t(sl->attrs_len.load(kDataLoad));
+  // Seqlock check: if any word above came from a newer incarnation, the
+  // writer's claim (ordered before its data stores by a release fence) is
+  // visible here and ctl differs.
+  seq_read_fence();
+  return sl->ctl.load(kDataLoad) == c1;
+}
+
+namespace {
+gh_reason reason_for_generation(const UserRec &u, uint32_t born, uint32_t now_gen) {
+  uint32_t behind = (now_gen - born) & kGenMask;
+  if (behind == 0 || behind >= 16) return GH_R_ALL_SESSIONS_TERMINATED;
+  uint32_t r = uint32_t(u.reasons.load(kAcq) >> ((born % 16) * 4)) & 0xF;
+  return r == 0 ? GH_R_ALL_SESSIONS_TERMINATED : gh_reason(r);
+}
+}  // namespace
+
+gh_reason judge(const gh_table *t, const Snapshot &s, uint64_t now) {
+  uint64_t st = ctl_state(s.ctl);
+  if (st == kDead) {
+    uint32_t r = ctl_reason(s.ctl);
+    return r > 0 && r < GH_REASON_COUNT ? gh_reason(r) : GH_R_UNKNOWN;
+  }
+  if (st != kLive) return GH_R_UNKNOWN;
+  // Termination checks come before timeouts: an administrator's action is
+  // the more useful thing to tell the user.
+  if (s.epoch != t->hdr->epoch.load(kAcq)) return GH_R_SIGNED_OUT_EVERYWHERE;
+  if (s.user_idx > t->user_mask) return GH_R_UNKNOWN;
+  const UserRec &u = t->users[s.user_idx];
+  uint64_t w = u.state.load(kAcq);
+  if (us_gen(w) != s.gen) return reason_for_generation(u, s.gen, us_gen(w));
+  if (u.key.load(kAcq) != s.user_key) return GH_R_ALL_SESSIONS_TERMINATED;
+  if (s.lifetime_s && now >= s.created_ms + uint64_t(s.lifetime_s) * 1000) return GH_R_EXPIRED;
+  if (s.inactive_s && now >= s.last_ms + uint64_t(s.inactive_s) * 1000) return GH_R_INACTIVE;
+  return GH_VALID;
+}
+
+void uncount(gh_table *t, uint32_t user_idx, uint32_t gen, uint32_t epoch) {
+  if (user_idx > t->user_mask) return;
+  // A count from an earlier epoch was already reset by the global sign-out.
+  if (epoch != t->hdr->epoch.load(kAcq)) return;
+  UserRec &u = t->users[user_idx];
+  uint64_t w = u.state.load(kAcq);
+  while (us_gen(w) == gen && us_epoch8(w) == (epoch & 0xFF) && us_count(w) > 0) {
+    uint64_t nw = make_us(us_gen(w), us_epoch8(w), us_count(w) - 1, us_tag(w));
+    if (u.state.compare_exchange_weak(w, nw, kAR, kAcq)) return;
+  }
+}
+
+bool slot_take(gh_table *t, uint32_t i, uint64_t seen, uint32_t *seq) {
+  Slot *sl = slot_at(t, i);
+  uint32_t nseq = (ctl_seq(seen) + 1) & 0xFFFFFF;
+  uint64_t claimed = make_ctl(nseq, kClaimed, false, 0, self_pid());
+  if (!sl->ctl.compare_exchange_strong(seen, claimed, kAR, kAcq)) return false;
+  // Orders the claim before our data stores (the writer half of the seqlock).
+  seq_write_fence();
+  // We own the slot now; clean up what the previous incarnation left. Its
+  // words are stable: their writer either retired them or is dead.
+  if (ctl_state(seen) != kFree) {
+    uint64_t sid[3] = {sl->sid[0].load(kRlx), sl->sid[1].load(kRlx), sl->sid[2].load(kRlx)};
+    if (sid[0] | sid[1] | sid[2]) index_remove(t, sid, i);
+    if (ctl_counted(seen)) {
+      uint64_t ug = sl->user_gen.load(kRlx);
+      uint64_t er = sl->epoch_refresh.load(kRlx);
+      uncount(t, uint32_t(ug >> 32), uint32_t(ug), uint32_t(er >> 32));
+    }
+    for (auto &w : sl->sid) w.store(0, kDataStore);
+  }
+  *seq = nseq;
+  return true;
+}
+
+void slot_release(gh_table *t, uint32_t i, uint32_t seq) {
+  Slot *sl = slot_at(t, i);
+  for (auto &w : sl->sid) w.store(0, kDataStore);
+  sl->ctl.store(make_ctl(seq, kFree, false, 0, 0), kRel);
+}
+
+bool slot_retire(gh_table *t, uint32_t i, uint64_t seen, const Snapshot &s, gh_reason reason) {
+  Slot *sl = slot_at(t, i);
+  uint64_t dead = make_ctl(ctl_seq(seen), kDead, false, reason, 0);
+  if (!sl->ctl.compare_exchange_strong(seen, dead, kAR, kAcq)) return false;
+  // Whoever clears COUNTED gives the unit back: exactly once. A crash right
+  // here leaves an over-count (never an under-count); see docs/table.md.
+  if (ctl_counted(seen)) uncount(t, s.user_idx, s.gen, s.epoch);
+  t->hdr->ended[reason].fetch_add(1, kRlx);
+  return true;
+}
+
+uint32_t slot_claim(gh_table *t, uint64_t now, uint32_t *seq) {
+  const uint32_t me = self_pid();
+  for (int round = 0; round < 4; ++round) {
+    uint32_t victim = UINT32_MAX;
+    uint64_t victim_ctl = 0, victim_last = UINT64_MAX;
+    uint32_t sampled = 0;
+    for (uint32_t n = 0; n < kAllocScan; ++n) {
+      uint32_t i = uint32_t(t->hdr->hand.fetch_add(1, kRlx) % t->capacity);
+      uint64_t c = slot_at(t, i)->ctl.load(kAcq);
+      switch (ctl_state(c)) {
+        case kFree:
+        case kDead:
+          if (slot_take(t, i, c, seq)) return i;
+          break;
+        case kClaimed:
+          // Another writer's slot, unless that writer died mid-create.
+          if (ctl_owner(c) != me && !process_alive(ctl_owner(c)) && slot_take(t, i, c, seq)) return i;
+          break;
+        default: {  // kLive
+          Snapshot s;
+          if (!snapshot(t, i, s)) break;
+          gh_reason r = judge(t, s, now);
+          if (r != GH_VALID) {
+            // Expired or inactive sessions are reclaimed here; terminated
+            // generations were already accounted when they were ended.
+            if (slot_take(t, i, s.ctl, seq)) {
+              if (r == GH_R_EXPIRED || r == GH_R_INACTIVE) t->hdr->ended[r].fetch_add(1, kRlx);
+              return i;
+            }
+          } else if (sampled++ < kLruSample && s.last_ms < victim_last) {
+            victim = i;
+            victim_ctl = s.ctl;
+            victim_last = s.last_ms;
+          }
+        }
+      }
+    }
+    // Nothing free among kAllocScan slots: the table is (about) full, so the
+    // least recently used session of the sample makes room.
+    if (victim != UINT32_MAX && slot_take(t, victim, victim_ctl, seq)) {
+      t->hdr->evictions.fetch_add(1, kRlx);
+      t->hdr->ended[GH_R_EVICTED].fetch_add(1, kRlx);
+      return victim;
+    }
+  }
+  return UINT32_MAX;
+}
+
+}  // namespace gh

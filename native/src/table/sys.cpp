@@ -1,0 +1,56 @@
+#include "sys.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <sys/random.h>
+#include <unistd.h>
+
+namespace gh {
+
+void random_bytes(void *buf, size_t n) {
+  auto *p = static_cast<uint8_t *>(buf);
+  while (n > 0) {
+    ssize_t r = getrandom(p, n, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      std::fprintf(stderr, "gatehouse: getrandom failed (errno %d); refusing to continue\n", errno);
+      std::abort();
+    }
+    p += r;
+    n -= size_t(r);
+  }
+}
+
+uint64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * 1000u + uint64_t(ts.tv_nsec) / 1000000u;
+}
+
+bool process_alive(uint32_t pid) {
+  if (pid == 0) return false;
+  if (::kill(pid_t(pid), 0) == 0) return true;
+  return errno != ESRCH;  // EPERM: exists but not ours
+}
+
+uint32_t self_pid() { return uint32_t(::getpid()); }
+
+namespace {
+thread_local char g_last_error[512] = "no error";
+}
+
+gh_status fail(gh_status s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(g_last_error, sizeof g_last_error, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+const char *last_error() { return g_last_error; }
+
+}  // namespace gh

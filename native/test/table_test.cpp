@@ -1,0 +1,321 @@
+// table_test.cpp -- every operation and every invalid reason, through the C
+// API, plus the bad-input cases: each must fail clearly and change nothing.
+#include <unistd.h>
+
+#include <ctime>
+#include <string>
+
+#include "check.h"
+#include "gatehouse.h"
+
+namespace {
+std::string unique_name(const char *what) {
+  static int n = 0;
+  return std::string("gh-test-") + what + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+}
+
+struct Table {
+  gh_table *t = nullptr;
+  std::string name;
+  explicit Table(uint32_t capacity = 64, uint32_t cred = 0) : name(unique_name("t")) {
+    gh_table_options o{capacity, cred};
+    if (gh_table_create(name.c_str(), &o, &t) != GH_OK) std::fprintf(stderr, "create: %s\n", gh_last_error());
+  }
+  ~Table() { gh_table_close(t); gh_table_unlink(name.c_str()); }
+};
+
+// Tests pass explicit times; they start from the real clock because logout and
+// terminate judge with it.
+const uint64_t T0 = uint64_t(time(nullptr)) * 1000;
+
+gh_session_info login(gh_table *t, const std::string &user, uint64_t now = T0, uint32_t lifetime = 3600,
+                      uint32_t inactive = 600, uint32_t max = 0, gh_status *st = nullptr) {
+  gh_session_spec s{};
+  s.login = user.data();
+  s.login_len = user.size();
+  s.lifetime_s = lifetime;
+  s.inactive_s = inactive;
+  s.max_sessions = max;
+  s.auth_method = GH_AUTH_FORMS;
+  s.auth_level = 1;
+  s.now_ms = now;
+  gh_session_info info{};
+  gh_status r = gh_session_create(t, &s, &info);
+  if (st) *st = r;
+  return info;
+}
+
+gh_reason check(gh_table *t, const gh_session_info &i, uint64_t now = T0 + 1000) {
+  return gh_session_validate(t, i.session_id, GH_SESSION_ID_LEN, now, 0, nullptr);
+}
+}  // namespace
+
+TEST(create_then_validate_returns_the_session) {
+  Table tb;
+  gh_status st;
+  auto a = login(tb.t, "alice", T0, 3600, 600, 0, &st);
+  CHECK_EQ(st, GH_OK);
+  CHECK_EQ(std::strlen(a.session_id), size_t(GH_SESSION_ID_LEN));
+  CHECK_EQ(std::strlen(a.user_session_id), size_t(GH_USER_SESSION_ID_LEN));
+  gh_session_info v{};
+  CHECK_EQ(gh_session_validate(tb.t, a.session_id, 32, T0 + 5, 1, &v), GH_VALID);
+  CHECK_EQ(v.slot, a.slot);
+  CHECK_EQ(v.created_ms, T0);
+  CHECK_EQ(v.auth_method, GH_AUTH_FORMS);
+  CHECK(std::strcmp(v.user_session_id, a.user_session_id) == 0);
+  char loginbuf[300];
+  size_t ll = 0, al = 0;
+  CHECK_EQ(gh_session_read(tb.t, v.slot, v.seq, loginbuf, sizeof loginbuf, &ll, nullptr, 0, &al), GH_OK);
+  CHECK_EQ(ll, size_t(5));
+  CHECK(std::memcmp(loginbuf, "alice", 5) == 0);
+}
+
+TEST(session_ids_differ_and_user_session_id_is_not_the_cookie) {
+  Table tb;
+  auto a = login(tb.t, "alice"), b = login(tb.t, "alice");
+  CHECK(std::strcmp(a.session_id, b.session_id) != 0);
+  CHECK(std::strncmp(a.session_id, a.user_session_id, 22) != 0);
+}
+
+TEST(unknown_and_malformed_ids_are_unknown) {
+  Table tb;
+  login(tb.t, "alice");
+  CHECK_EQ(gh_session_validate(tb.t, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", 32, T0, 0, nullptr), GH_R_UNKNOWN);
+  CHECK_EQ(gh_session_validate(tb.t, "short", 5, T0, 0, nullptr), GH_R_UNKNOWN);
+  CHECK_EQ(gh_session_id_check("short", 5), GH_E_INVALID_ARGUMENT);
+  CHECK_EQ(gh_session_id_check("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+/", 32), GH_E_INVALID_ARGUMENT);
+  char nul[32];
+  std::memset(nul, 'A', 32);
+  nul[7] = '\0';
+  CHECK_EQ(gh_session_id_check(nul, 32), GH_E_INVALID_ARGUMENT);
+  CHECK_EQ(gh_session_validate(tb.t, nul, 32, T0, 0, nullptr), GH_R_UNKNOWN);
+}
+
+TEST(lifetime_and_inactivity_expire) {
+  Table tb;
+  auto a = login(tb.t, "a", T0, 10, 0);
+  CHECK_EQ(check(tb.t, a, T0 + 9999), GH_VALID);
+  CHECK_EQ(check(tb.t, a, T0 + 10000), GH_R_EXPIRED);
+  auto b = login(tb.t, "b", T0, 0, 5);
+  CHECK_EQ(gh_session_validate(tb.t, b.session_id, 32, T0 + 4000, 1, nullptr), GH_VALID);
+  CHECK_EQ(check(tb.t, b, T0 + 8000), GH_VALID);  // touched at +4 s
+  CHECK_EQ(check(tb.t, b, T0 + 9000), GH_R_INACTIVE);
+}
+
+TEST(logout_and_terminate_leave_tombstones_with_reasons) {
+  Table tb;
+  auto a = login(tb.t, "a"), b = login(tb.t, "b");
+  CHECK_EQ(gh_session_logout(tb.t, a.session_id, 32), GH_OK);
+  CHECK_EQ(check(tb.t, a), GH_R_LOGGED_OUT);
+  CHECK_EQ(gh_session_logout(tb.t, a.session_id, 32), GH_E_NOT_FOUND);
+  CHECK_EQ(gh_session_terminate(tb.t, b.user_session_id, 22, GH_R_TERMINATED), GH_OK);
+  CHECK_EQ(check(tb.t, b), GH_R_TERMINATED);
+  CHECK_EQ(gh_session_terminate(tb.t, b.user_session_id, 22, GH_R_TERMINATED), GH_E_NOT_FOUND);
+  uint32_t c = 9, l = 9;
+  CHECK_EQ(gh_user_count(tb.t, "b", 1, &c, &l), GH_OK);
+  CHECK_EQ(c, 0u);
+}
+
+TEST(terminate_all_ends_every_session_of_one_user_only) {
+  Table tb;
+  auto a1 = login(tb.t, "Mary Jones"), a2 = login(tb.t, "Mary Jones"), b = login(tb.t, "bob");
+  uint32_t ended = 0;
+  CHECK_EQ(gh_user_terminate_all(tb.t, "Mary Jones", 10, GH_R_ALL_SESSIONS_TERMINATED, &ended), GH_OK);
+  CHECK_EQ(ended, 2u);
+  CHECK_EQ(check(tb.t, a1), GH_R_ALL_SESSIONS_TERMINATED);
+  CHECK_EQ(check(tb.t, a2), GH_R_ALL_SESSIONS_TERMINATED);
+  CHECK_EQ(check(tb.t, b), GH_VALID);
+  auto a3 = login(tb.t, "Mary Jones");  // a new login after termination works
+  CHECK_EQ(check(tb.t, a3), GH_VALID);
+  CHECK_EQ(gh_user_terminate_all(tb.t, "nobody", 6, GH_R_ALL_SESSIONS_TERMINATED, &ended), GH_OK);
+  CHECK_EQ(ended, 0u);
+}
+
+TEST(displacement_reason_is_kept_per_generation) {
+  Table tb;
+  auto a = login(tb.t, "u");
+  CHECK_EQ(gh_user_terminate_all(tb.t, "u", 1, GH_R_DISPLACED, nullptr), GH_OK);
+  auto b = login(tb.t, "u");
+  CHECK_EQ(gh_user_terminate_all(tb.t, "u", 1, GH_R_ALL_SESSIONS_TERMINATED, nullptr), GH_OK);
+  CHECK_EQ(check(tb.t, a), GH_R_DISPLACED);
+  CHECK_EQ(check(tb.t, b), GH_R_ALL_SESSIONS_TERMINATED);
+}
+
+TEST(sign_out_everyone_ends_all_and_logins_work_after) {
+  Table tb;
+  auto a = login(tb.t, "a"), b = login(tb.t, "b", T0, 0, 0, 1);
+  uint32_t e = 0;
+  CHECK_EQ(gh_sign_out_everyone(tb.t, &e), GH_OK);
+  CHECK_EQ(e, 2u);
+  CHECK_EQ(check(tb.t, a), GH_R_SIGNED_OUT_EVERYWHERE);
+  CHECK_EQ(check(tb.t, b), GH_R_SIGNED_OUT_EVERYWHERE);
+  gh_status st;
+  auto b2 = login(tb.t, "b", T0, 0, 0, 1, &st);  // limit 1: the old count no longer holds
+  CHECK_EQ(st, GH_OK);
+  CHECK_EQ(check(tb.t, b2), GH_VALID);
+}
+
+TEST(concurrent_session_limit_is_enforced) {
+  Table tb;
+  gh_status st;
+  login(tb.t, "lim", T0, 0, 0, 2, &st);
+  auto second = login(tb.t, "lim", T0, 0, 0, 2, &st);
+  CHECK_EQ(st, GH_OK);
+  login(tb.t, "lim", T0, 0, 0, 2, &st);
+  CHECK_EQ(st, GH_E_LIMIT);
+  uint32_t c = 0, l = 0;
+  gh_user_count(tb.t, "lim", 3, &c, &l);
+  CHECK_EQ(c, 2u);
+  CHECK_EQ(l, 2u);
+  gh_session_logout(tb.t, second.session_id, 32);
+  login(tb.t, "lim", T0, 0, 0, 2, &st);
+  CHECK_EQ(st, GH_OK);
+}
+
+TEST(refresh_all_marks_sessions) {
+  Table tb;
+  auto a = login(tb.t, "r");
+  gh_session_info v{};
+  gh_session_validate(tb.t, a.session_id, 32, T0, 0, &v);
+  CHECK_EQ(v.refresh_needed, 0);
+  uint32_t n = 0;
+  CHECK_EQ(gh_user_refresh_all(tb.t, "r", 1, &n), GH_OK);
+  CHECK_EQ(n, 1u);
+  CHECK_EQ(gh_session_validate(tb.t, a.session_id, 32, T0, 0, &v), GH_VALID);
+  CHECK_EQ(v.refresh_needed, 1);
+}
+
+TEST(listing_by_user_and_pattern) {
+  Table tb;
+  login(tb.t, "Alice");
+  login(tb.t, "alison");
+  login(tb.t, "bob");
+  login(tb.t, "alice");
+  gh_session_info out[8];
+  uint32_t n = 0, total = 0;
+  CHECK_EQ(gh_list_user(tb.t, "alice", 5, T0, out, 8, &n, &total), GH_OK);
+  CHECK_EQ(total, 1u);
+  CHECK_EQ(gh_list_pattern(tb.t, "ali*", 4, T0, out, 8, &n, &total), GH_OK);
+  CHECK_EQ(total, 3u);
+  CHECK_EQ(gh_list_pattern(tb.t, "*O*", 3, T0, out, 1, &n, &total), GH_OK);
+  CHECK_EQ(n, 1u);
+  CHECK_EQ(total, 2u);  // alison, bob
+  CHECK_EQ(gh_list_pattern(tb.t, "*", 1, T0, out, 0, &n, &total), GH_OK);
+  CHECK_EQ(total, 4u);
+}
+
+TEST(full_table_evicts_least_recently_used) {
+  Table tb(32);
+  gh_session_info s[32];
+  for (int i = 0; i < 32; ++i) s[i] = login(tb.t, "u" + std::to_string(i), T0 + i * 1000, 0, 0);
+  // Touch all but #5 at a later time; #5 is the LRU.
+  for (int i = 0; i < 32; ++i)
+    if (i != 5) gh_session_validate(tb.t, s[i].session_id, 32, T0 + 100000, 1, nullptr);
+  gh_status st;
+  login(tb.t, "newcomer", T0 + 200000, 0, 0, 0, &st);
+  CHECK_EQ(st, GH_OK);
+  CHECK_EQ(check(tb.t, s[5], T0 + 200000), GH_R_UNKNOWN);
+  int valid = 0;
+  for (int i = 0; i < 32; ++i) valid += check(tb.t, s[i], T0 + 200000) == GH_VALID;
+  CHECK_EQ(valid, 31);
+  gh_stats stats;
+  gh_table_stats(tb.t, T0 + 200000, &stats);
+  CHECK_EQ(stats.evictions, 1u);
+  CHECK_EQ(stats.live, 32u);
+}
+
+TEST(reap_turns_expired_sessions_into_tombstones) {
+  Table tb;
+  auto a = login(tb.t, "a", T0, 1, 0);
+  uint32_t n = 0;
+  CHECK_EQ(gh_reap(tb.t, T0 + 5000, 1000, &n), GH_OK);
+  CHECK_EQ(n, 1u);
+  CHECK_EQ(check(tb.t, a, T0 + 5000), GH_R_EXPIRED);
+  uint32_t c = 1;
+  gh_user_count(tb.t, "a", 1, &c, nullptr);
+  CHECK_EQ(c, 0u);
+  CHECK_EQ(gh_table_check(tb.t, 0), GH_OK);
+}
+
+TEST(bad_inputs_fail_clearly_and_change_nothing) {
+  Table tb(64, 64);
+  gh_stats before, after;
+  gh_table_stats(tb.t, T0, &before);
+  gh_status st;
+  login(tb.t, "", T0, 0, 0, 0, &st);
+  CHECK_EQ(st, GH_E_INVALID_ARGUMENT);
+  login(tb.t, std::string(257, 'x'), T0, 0, 0, 0, &st);
+  CHECK_EQ(st, GH_E_INVALID_ARGUMENT);
+  login(tb.t, std::string("a\xff" "b"), T0, 0, 0, 0, &st);
+  CHECK_EQ(st, GH_E_INVALID_ARGUMENT);
+  login(tb.t, std::string("a\xc0\xaf"), T0, 0, 0, 0, &st);  // overlong '/'
+  CHECK_EQ(st, GH_E_INVALID_ARGUMENT);
+  login(tb.t, std::string("a\0b", 3), T0, 0, 0, 0, &st);
+  CHECK_EQ(st, GH_E_INVALID_ARGUMENT);
+  login(tb.t, "evil\r\niv-user: root", T0, 0, 0, 0, &st);
+  CHECK_EQ(st, GH_E_INVALID_ARGUMENT);
+  gh_session_spec s{};
+  s.login = "bob";
+  s.login_len = 3;
+  uint8_t big[100] = {0};
+  s.attrs = big;
+  s.attrs_len = sizeof big;  // 3 + 100 > 64
+  gh_session_info info;
+  CHECK_EQ(gh_session_create(tb.t, &s, &info), GH_E_TOO_LARGE);
+  CHECK_EQ(gh_session_terminate(tb.t, "not-a-usid", 10, GH_R_TERMINATED), GH_E_INVALID_ARGUMENT);
+  CHECK_EQ(gh_session_terminate(tb.t, "AAAAAAAAAAAAAAAAAAAAAA", 22, GH_R_TERMINATED), GH_E_NOT_FOUND);
+  CHECK_EQ(gh_user_terminate_all(tb.t, "\xfe", 1, GH_R_ALL_SESSIONS_TERMINATED, nullptr), GH_E_INVALID_ARGUMENT);
+  gh_table_stats(tb.t, T0, &after);
+  CHECK_EQ(after.created_total, before.created_total);
+  CHECK_EQ(after.live, 0u);
+  CHECK_EQ(after.users, 0u);
+  CHECK_EQ(gh_table_check(tb.t, 0), GH_OK);
+}
+
+TEST(absurd_geometry_and_names_are_refused) {
+  gh_table *t = nullptr;
+  gh_table_options o{0, 0};
+  CHECK_EQ(gh_table_create("gh-test-zero", &o, &t), GH_E_INVALID_ARGUMENT);
+  o.capacity = 0xFFFFFFFFu;
+  CHECK_EQ(gh_table_create("gh-test-huge", &o, &t), GH_E_INVALID_ARGUMENT);
+  o.capacity = 64;
+  o.cred_bytes = 100;  // not a multiple of 8
+  CHECK_EQ(gh_table_create("gh-test-odd", &o, &t), GH_E_INVALID_ARGUMENT);
+  o.cred_bytes = 0;
+  CHECK_EQ(gh_table_create("bad/name", &o, &t), GH_E_INVALID_ARGUMENT);
+  CHECK_EQ(gh_table_create("", &o, &t), GH_E_INVALID_ARGUMENT);
+  CHECK_EQ(gh_table_open("gh-test-does-not-exist", &t), GH_E_NOT_FOUND);
+  CHECK(t == nullptr);
+}
+
+TEST(open_rejects_foreign_or_corrupt_segments) {
+  Table tb;
+  gh_table *t2 = nullptr;
+  CHECK_EQ(gh_table_open(tb.name.c_str(), &t2), GH_OK);
+  auto a = login(tb.t, "shared");
+  CHECK_EQ(check(t2, a), GH_VALID);  // same segment, second handle
+  gh_table_close(t2);
+  // A file that is not a table.
+  std::string junk = "/dev/shm/gh-test-junk-" + std::to_string(getpid());
+  FILE *f = std::fopen(junk.c_str(), "w");
+  std::string zeros(8192, 'Z');
+  std::fwrite(zeros.data(), 1, zeros.size(), f);
+  std::fclose(f);
+  CHECK_EQ(gh_table_open(junk.c_str() + 9, &t2), GH_E_INCOMPATIBLE);  // bad magic
+  std::remove(junk.c_str());
+  CHECK_EQ(gh_table_create(tb.name.c_str(), nullptr, &t2), GH_E_INVALID_ARGUMENT);
+  gh_table_options o{64, 0};
+  CHECK_EQ(gh_table_create(tb.name.c_str(), &o, &t2), GH_E_EXISTS);
+}
+
+TEST(consistency_check_passes_after_mixed_work) {
+  Table tb(256);
+  std::vector<gh_session_info> s;
+  for (int i = 0; i < 300; ++i) s.push_back(login(tb.t, "user" + std::to_string(i % 17), T0 + i));
+  for (int i = 0; i < 300; i += 7) gh_session_logout(tb.t, s[i].session_id, 32);
+  gh_user_terminate_all(tb.t, "user3", 5, GH_R_ALL_SESSIONS_TERMINATED, nullptr);
+  CHECK_EQ(gh_table_check(tb.t, 0), GH_OK);
+  if (gh_table_check(tb.t, 0) != GH_OK) std::fprintf(stderr, "  %s\n", gh_last_error());
+}
+
+int main(int argc, char **argv) { return run_all("table_test", argc, argv); }
