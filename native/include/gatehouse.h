@@ -156,11 +156,13 @@ GH_API gh_reason gh_session_validate(gh_table *t, const char *sid, size_t sid_le
 /* 0 when `sid` has the shape of a session ID, else GH_E_INVALID_ARGUMENT. */
 GH_API gh_status gh_session_id_check(const char *sid, size_t sid_len);
 
-/* Copy the login ID and attributes of slot/seq (as returned by validate) into
- * caller buffers. GH_E_NOT_FOUND if that incarnation is gone. */
+/* Copy the login ID, attributes and user session ID of slot/seq (as returned
+ * by validate) into caller buffers; any output may be NULL. `usid` needs
+ * GH_USER_SESSION_ID_LEN + 1 bytes. GH_E_NOT_FOUND if that incarnation is
+ * gone, GH_E_BUFFER (with the lengths filled in) if a buffer is too small. */
 GH_API gh_status gh_session_read(gh_table *t, uint32_t slot, uint32_t seq, char *login,
                                  size_t login_cap, size_t *login_len, uint8_t *attrs,
-                                 size_t attrs_cap, size_t *attrs_len);
+                                 size_t attrs_cap, size_t *attrs_len, char *usid);
 
 /* Advance last-access (what validate does with touch=1). */
 GH_API gh_status gh_session_touch(gh_table *t, const char *sid, size_t sid_len,

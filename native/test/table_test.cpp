@@ -65,7 +65,9 @@ TEST(create_then_validate_returns_the_session) {
   CHECK(std::strcmp(v.user_session_id, a.user_session_id) == 0);
   char loginbuf[300];
   size_t ll = 0, al = 0;
-  CHECK_EQ(gh_session_read(tb.t, v.slot, v.seq, loginbuf, sizeof loginbuf, &ll, nullptr, 0, &al), GH_OK);
+  char usid[GH_USER_SESSION_ID_LEN + 1];
+  CHECK_EQ(gh_session_read(tb.t, v.slot, v.seq, loginbuf, sizeof loginbuf, &ll, nullptr, 0, &al, usid), GH_OK);
+  CHECK(std::strcmp(usid, a.user_session_id) == 0);
   CHECK_EQ(ll, size_t(5));
   CHECK(std::memcmp(loginbuf, "alice", 5) == 0);
 }

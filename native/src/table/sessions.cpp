@@ -214,7 +214,8 @@ extern "C" gh_reason gh_session_validate(gh_table *t, const char *sid, size_t si
 }
 
 extern "C" gh_status gh_session_read(gh_table *t, uint32_t slot, uint32_t seq, char *login, size_t login_cap,
-                                     size_t *login_len, uint8_t *attrs, size_t attrs_cap, size_t *attrs_len) {
+                                     size_t *login_len, uint8_t *attrs, size_t attrs_cap, size_t *attrs_len,
+                                     char *usid) {
   if (!t || slot >= t->capacity) return fail(GH_E_NOT_FOUND, "no such slot");
   Slot *sl = slot_at(t, slot);
   uint8_t buf[kMaxCredBytes];
@@ -237,6 +238,7 @@ extern "C" gh_status gh_session_read(gh_table *t, uint32_t slot, uint32_t seq, c
       return fail(GH_E_BUFFER, "buffers too small: need %u and %u bytes", s.login_len, s.attrs_len);
     if (login) std::memcpy(login, buf, s.login_len);
     if (attrs) std::memcpy(attrs, buf + s.login_len, s.attrs_len);
+    if (usid) encode_usid(t, slot, s.usid, usid);
     return GH_OK;
   }
   return fail(GH_E_NOT_FOUND, "slot %u kept changing while being read", slot);
