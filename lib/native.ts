@@ -39,13 +39,15 @@ export interface NativeStats {
   ended: Record<string, number>;
 }
 
+export type NativeValidate = (sessionId: string, nowMs: number, touch: boolean) => number;
+
 export interface NativeBinding {
   create(name: string, capacity: number, credBytes: number): NativeHandle;
   open(name: string): NativeHandle;
   close(h: NativeHandle): void;
   unlink(name: string): boolean;
-  bindOutput(h: NativeHandle, out: Float64Array): void;
-  validate(h: NativeHandle, sessionId: string, nowMs: number, touch: boolean): number;
+  /** Returns this table's validate(sessionId, nowMs, touch) -> reason code; numbers go to `out`. */
+  bindValidator(h: NativeHandle, out: Float64Array): NativeValidate;
   readSession(h: NativeHandle, slot: number, seq: number): [string, Buffer, string] | undefined;
   createSession(
     h: NativeHandle, login: string, attrs: Buffer | null, lifetimeS: number, inactiveS: number,
@@ -64,7 +66,7 @@ export interface NativeBinding {
   check(h: NativeHandle, slack: number): string | null;
 }
 
-/** Indices into the Float64Array that validate() fills (native/src/addon/addon.cpp). */
+/** Indices into the Float64Array that a bound validator fills (native/src/addon/addon.cpp). */
 export const OUT = {
   slot: 0, seq: 1, created: 2, last: 3, lifetime: 4, inactive: 5, generation: 6, epoch: 7,
   flags: 8, method: 9, level: 10, refresh: 11, length: 12,

@@ -1,11 +1,12 @@
 // cache.ts -- SessionCache: the typed face of the shared-memory table.
 //
-// validate() is the proxy's per-request call. It makes one native call that
-// writes numbers into a Float64Array bound at open; the login ID, attributes
-// and user session ID of a slot are read once per slot incarnation and kept in
-// an array indexed by slot, so the steady state crosses into C++ once and
-// decodes no strings but the cookie (as latin1).
-import { native, OUT, type NativeHandle, type NativeSessionInfo, type NativeStats } from '../native.js';
+// validate() is the proxy's per-request call. It makes one native call (to a
+// validator bound to this table at open) that writes numbers into a
+// Float64Array; the view of a slot incarnation -- login ID, attributes, user
+// session ID, fixed times -- is built once and kept in an array indexed by
+// slot, so the steady state crosses into C++ once, decodes no string but the
+// cookie (as latin1) and allocates nothing.
+import { native, OUT, type NativeHandle, type NativeSessionInfo, type NativeStats, type NativeValidate } from '../native.js';
 import { decodeAttributes, encodeAttributes, type CredentialAttributes } from './attributes.js';
 import {
   checkLoginId, checkPattern, checkTableName, checkTime, checkUint, checkUserSessionId,
@@ -91,6 +92,15 @@ interface Identity {
   userSessionId: string;
 }
 
+type MutableView = { -readonly [K in keyof SessionView]: SessionView[K] };
+
+/** The cached answer for one slot incarnation (see validate()). */
+interface CachedValid {
+  seq: number;
+  view: MutableView;
+  result: { readonly valid: true; readonly session: SessionView };
+}
+
 const DEFAULT_LIFETIME = 3600;
 const DEFAULT_INACTIVITY = 600;
 const INVALID: Record<number, ValidationResult> = {};
@@ -100,12 +110,14 @@ export class SessionCache {
   readonly name: string;
   #handle: NativeHandle | null;
   readonly #out = new Float64Array(OUT.length);
+  readonly #validate: NativeValidate;
   #identities: Array<Identity | undefined> = [];
+  #valid: Array<CachedValid | undefined> = [];
 
   private constructor(name: string, handle: NativeHandle) {
     this.name = name;
     this.#handle = handle;
-    native.bindOutput(handle, this.#out);
+    this.#validate = native.bindValidator(handle, this.#out);
   }
 
   /** Creates a new table; fails with ERR_GH_TABLE_EXISTS if the name is taken. */
@@ -156,6 +168,7 @@ export class SessionCache {
     if (this.#handle) native.close(this.#handle);
     this.#handle = null;
     this.#identities = [];
+    this.#valid = [];
   }
 
   #h(): NativeHandle {
@@ -190,38 +203,56 @@ export class SessionCache {
    * The per-request check. A malformed or unknown cookie is `{ valid: false,
    * reason: 'unknown' }`, never an exception. With `touch` (default true) the
    * last-access time advances.
+   *
+   * The returned view belongs to the cache: later validations of the same
+   * session update its `lastAccessAt` and `refreshNeeded` in place (nothing
+   * else about a session changes while it lives). Copy it to keep a snapshot.
    */
   validate(sessionId: string, options?: { touch?: boolean; now?: number }): ValidationResult {
     if (typeof sessionId !== 'string') throw new InvalidArgumentError('sessionId must be a string');
-    const now = options?.now === undefined ? 0 : checkTime(options.now);
-    const code = native.validate(this.#h(), sessionId, now, options?.touch ?? true);
+    if (this.#handle === null) throw new InvalidArgumentError(`session table '${this.name}' is closed`);
+    let now = 0;
+    let touch = true;
+    if (options !== undefined) {
+      if (options.now !== undefined) now = checkTime(options.now);
+      if (options.touch === false) touch = false;
+    }
+    const code = this.#validate(sessionId, now, touch);
     if (code !== 0) return INVALID[code] ?? INVALID[1]!;
     const out = this.#out;
     const slot = out[OUT.slot]!;
-    const seq = out[OUT.seq]!;
-    let id = this.#identities[slot];
-    if (id === undefined || id.seq !== seq) {
-      id = this.#readIdentity(slot, seq);
-      if (id === undefined) return INVALID[1]!;  // replaced between the two calls
+    let cached = this.#valid[slot];
+    if (cached === undefined || cached.seq !== out[OUT.seq]) {
+      cached = this.#cacheValid(slot, out[OUT.seq]!);
+      if (cached === undefined) return INVALID[1]!;  // replaced between the two calls
     }
-    return {
-      valid: true,
-      session: {
-        loginId: id.loginId,
-        attributes: id.attributes,
-        userSessionId: id.userSessionId,
-        createdAt: out[OUT.created]!,
-        lastAccessAt: out[OUT.last]!,
-        lifetimeSeconds: out[OUT.lifetime]!,
-        inactivitySeconds: out[OUT.inactive]!,
-        generation: out[OUT.generation]!,
-        epoch: out[OUT.epoch]!,
-        flags: out[OUT.flags]!,
-        authMethod: authMethodName(out[OUT.method]!),
-        authLevel: out[OUT.level]!,
-        refreshNeeded: out[OUT.refresh] === 1,
-      },
+    cached.view.lastAccessAt = out[OUT.last]!;
+    cached.view.refreshNeeded = out[OUT.refresh] === 1;
+    return cached.result;
+  }
+
+  #cacheValid(slot: number, seq: number): CachedValid | undefined {
+    const id = this.#identities[slot]?.seq === seq ? this.#identities[slot] : this.#readIdentity(slot, seq);
+    if (id === undefined) return undefined;
+    const out = this.#out;
+    const view: MutableView = {
+      loginId: id.loginId,
+      attributes: id.attributes,
+      userSessionId: id.userSessionId,
+      createdAt: out[OUT.created]!,
+      lastAccessAt: out[OUT.last]!,
+      lifetimeSeconds: out[OUT.lifetime]!,
+      inactivitySeconds: out[OUT.inactive]!,
+      generation: out[OUT.generation]!,
+      epoch: out[OUT.epoch]!,
+      flags: out[OUT.flags]!,
+      authMethod: authMethodName(out[OUT.method]!),
+      authLevel: out[OUT.level]!,
+      refreshNeeded: out[OUT.refresh] === 1,
     };
+    const cached: CachedValid = { seq, view, result: Object.freeze({ valid: true as const, session: view }) };
+    this.#valid[slot] = cached;
+    return cached;
   }
 
   #readIdentity(slot: number, seq: number): Identity | undefined {

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "gatehouse.h"
+#include "sys.h"
+#include "table.h"
 
 namespace {
 
@@ -24,21 +26,36 @@ const napi_type_tag kTableTag = {0x6761746568727365ull, 0x7461626c65763031ull};
 // Slots of the output array written by validate (mirrored in lib/session/native.ts).
 enum Out { kSlot, kSeq, kCreated, kLast, kLifetime, kInactive, kGen, kEpoch, kFlags, kMethod, kLevel, kRefresh, kOutLen };
 
+struct Handle;
+struct Instance {
+  std::set<Handle *> open;
+  ~Instance();
+};
+
+// Owned jointly by the handle External and the bound validator function;
+// freed when the last of them is collected.
 struct Handle {
   gh_table *table = nullptr;
   double *out = nullptr;
   Napi::Reference<Napi::Float64Array> out_ref;
+  int owners = 1;
 };
 
-struct Instance {
-  std::set<Handle *> open;
-  ~Instance() {
-    for (Handle *h : open) {
-      gh_table_close(h->table);
-      h->table = nullptr;
-    }
+void release(Napi::Env env, Handle *h) {
+  if (--h->owners > 0) return;
+  if (h->table) {
+    env.GetInstanceData<Instance>()->open.erase(h);
+    gh_table_close(h->table);
   }
-};
+  delete h;
+}
+
+Instance::~Instance() {
+  for (Handle *h : open) {
+    gh_table_close(h->table);
+    h->table = nullptr;
+  }
+}
 
 Napi::Error make_error(Napi::Env env, const char *code, const std::string &msg) {
   Napi::Error e = Napi::Error::New(env, msg);
@@ -64,13 +81,7 @@ Handle *unwrap(const Napi::CallbackInfo &info) {
 Napi::Value wrap(Napi::Env env, gh_table *t) {
   auto *h = new Handle();
   h->table = t;
-  auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env e, Handle *hh) {
-    if (hh->table) {
-      e.GetInstanceData<Instance>()->open.erase(hh);
-      gh_table_close(hh->table);
-    }
-    delete hh;
-  });
+  auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env e, Handle *hh) { release(e, hh); });
   napi_type_tag_object(env, ext, &kTableTag);
   env.GetInstanceData<Instance>()->open.insert(h);
   return ext;
@@ -140,57 +151,67 @@ Napi::Value Unlink(const Napi::CallbackInfo &info) {
   return Napi::Boolean::New(info.Env(), true);
 }
 
-Napi::Value BindOutput(const Napi::CallbackInfo &info) {
-  Handle *h = unwrap(info);
-  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[1].As<Napi::Float64Array>().ElementLength() < kOutLen)
-    throw make_error(info.Env(), "GH_E_INVALID_ARGUMENT", "output must be a Float64Array of 12 or more elements");
-  auto arr = info[1].As<Napi::Float64Array>();
-  h->out = arr.Data();
-  h->out_ref = Napi::Persistent(arr);
-  return info.Env().Undefined();
-}
-
 // ---- the hot path -----------------------------------------------------------
 
-// validate(handle, sessionId, nowMs, touch) -> reason (0 = valid); the
-// session's numbers land in the bound output array.
+// The bound validator: (sessionId, nowMs, touch) -> reason (0 = valid). It
+// carries its Handle as function data, so a call does no unwrapping and no
+// type-tag check; the session's numbers land in the bound Float64Array.
 napi_value Validate(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
-  bool tagged = false;
-  Handle *h = nullptr;
-  if (argc < 4 || napi_check_object_type_tag(env, argv[0], &kTableTag, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, argv[0], reinterpret_cast<void **>(&h)) != napi_ok || !h->table || !h->out) {
-    napi_throw_error(env, "GH_E_INVALID_ARGUMENT", "validate(handle, sessionId, nowMs, touch) on an open, bound table");
+  size_t argc = 3;
+  napi_value argv[3];
+  void *data = nullptr;
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, &data);
+  auto *h = static_cast<Handle *>(data);
+  if (!h->table) {
+    napi_throw_error(env, "GH_E_CLOSED", "the session table is closed");
     return nullptr;
   }
   char sid[GH_SESSION_ID_LEN + 2];
   size_t len = 0;
-  if (napi_get_value_string_latin1(env, argv[1], sid, sizeof sid, &len) != napi_ok) len = 0;
+  if (argc < 1 || napi_get_value_string_latin1(env, argv[0], sid, sizeof sid, &len) != napi_ok) len = 0;
   double now = 0;
-  napi_get_value_double(env, argv[2], &now);
+  if (argc > 1) napi_get_value_double(env, argv[1], &now);
   bool touch = false;
-  napi_get_value_bool(env, argv[3], &touch);
-  gh_session_info i;
-  gh_reason r = gh_session_validate(h->table, sid, len, now > 0 ? uint64_t(now) : 0, touch, &i);
-  double *o = h->out;
-  o[kSlot] = i.slot == UINT32_MAX ? -1 : double(i.slot);
-  o[kSeq] = i.seq;
-  o[kCreated] = double(i.created_ms);
-  o[kLast] = double(i.last_access_ms);
-  o[kLifetime] = i.lifetime_s;
-  o[kInactive] = i.inactive_s;
-  o[kGen] = i.generation;
-  o[kEpoch] = i.epoch;
-  o[kFlags] = i.flags;
-  o[kMethod] = i.auth_method;
-  o[kLevel] = i.auth_level;
-  o[kRefresh] = i.refresh_needed;
+  if (argc > 2) napi_get_value_bool(env, argv[2], &touch);
+  gh::Snapshot s;
+  uint32_t slot;
+  gh_reason r = gh::validate_core(h->table, sid, len, now > 0 ? uint64_t(now) : gh::now_ms(), touch, s, &slot);
+  if (r == GH_VALID) {
+    double *o = h->out;
+    o[kSlot] = slot;
+    o[kSeq] = gh::ctl_seq(s.ctl);
+    o[kCreated] = double(s.created_ms);
+    o[kLast] = double(s.last_ms);
+    o[kLifetime] = s.lifetime_s;
+    o[kInactive] = s.inactive_s;
+    o[kGen] = s.gen;
+    o[kEpoch] = s.epoch;
+    o[kFlags] = s.flags;
+    o[kMethod] = s.method;
+    o[kLevel] = s.level;
+    o[kRefresh] = gh::refresh_needed(h->table, s);
+  }
   napi_value result;
   napi_create_uint32(env, uint32_t(r), &result);
   return result;
+}
+
+// bindValidator(handle, out: Float64Array) -> validate function for this table.
+Napi::Value BindValidator(const Napi::CallbackInfo &info) {
+  Handle *h = unwrap(info);
+  Napi::Env env = info.Env();
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[1].As<Napi::Float64Array>().ElementLength() < kOutLen)
+    throw make_error(env, "GH_E_INVALID_ARGUMENT", "output must be a Float64Array of 12 or more elements");
+  auto arr = info[1].As<Napi::Float64Array>();
+  h->out = arr.Data();
+  h->out_ref = Napi::Persistent(arr);
+  napi_value fn;
+  napi_create_function(env, "validate", NAPI_AUTO_LENGTH, Validate, h, &fn);
+  h->owners++;
+  napi_add_finalizer(env, fn, h, [](napi_env e, void *d, void *) { release(Napi::Env(e), static_cast<Handle *>(d)); },
+                     nullptr, nullptr);
+  return Napi::Value(env, fn);
 }
 
 // ---- session operations -----------------------------------------------------
@@ -367,10 +388,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, Open));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("unlink", Napi::Function::New(env, Unlink));
-  exports.Set("bindOutput", Napi::Function::New(env, BindOutput));
-  napi_value validate;
-  napi_create_function(env, "validate", NAPI_AUTO_LENGTH, Validate, nullptr, &validate);
-  exports.Set("validate", validate);
+  exports.Set("bindValidator", Napi::Function::New(env, BindValidator));
   exports.Set("readSession", Napi::Function::New(env, ReadSession));
   exports.Set("createSession", Napi::Function::New(env, CreateSession));
   exports.Set("logout", Napi::Function::New(env, Logout));

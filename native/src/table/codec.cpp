@@ -80,6 +80,10 @@ bool decode_usid(const gh_table *t, const char *s, size_t len, uint32_t *slot, u
   return true;
 }
 
+bool refresh_needed(const gh_table *t, const Snapshot &s) {
+  return s.user_idx <= t->user_mask && t->users[s.user_idx].refresh.load(std::memory_order_acquire) != s.refresh;
+}
+
 void fill_info(const gh_table *t, const Snapshot &s, uint32_t slot, gh_reason r, gh_session_info *out) {
   out->slot = slot;
   out->seq = ctl_seq(s.ctl);
@@ -92,9 +96,7 @@ void fill_info(const gh_table *t, const Snapshot &s, uint32_t slot, gh_reason r,
   out->flags = s.flags;
   out->auth_method = s.method;
   out->auth_level = s.level;
-  out->refresh_needed = 0;
-  if (r == GH_VALID && s.user_idx <= t->user_mask)
-    out->refresh_needed = t->users[s.user_idx].refresh.load(std::memory_order_acquire) != s.refresh;
+  out->refresh_needed = r == GH_VALID && refresh_needed(t, s);
   out->reason = uint8_t(r);
   out->login_len = s.login_len;
   out->attrs_len = s.attrs_len;

@@ -91,6 +91,8 @@ namespace gh {
 uint32_t usid_mask(const gh_table *t, const uint64_t tag[2]);
 void encode_usid(const gh_table *t, uint32_t slot, const uint64_t tag[2], char *out);
 bool decode_usid(const gh_table *t, const char *s, size_t len, uint32_t *slot, uint64_t tag[2]);
+// Whether the session must reload its credential (refresh all_sessions).
+bool refresh_needed(const gh_table *t, const Snapshot &s);
 // Validate without building strings: the addon's hot path.
 gh_reason validate_core(gh_table *t, const char *sid, size_t sid_len, uint64_t now, bool touch,
                         Snapshot &s, uint32_t *slot);
