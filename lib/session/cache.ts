@@ -71,19 +71,11 @@ export interface SessionListing {
   readonly sessions: readonly SessionView[];
 }
 
-export interface TableStats {
-  capacity: number;
+/** What stats() reports: the native counters, with reasons typed. */
+export type TableStats = Omit<NativeStats, 'credBytes' | 'ended'> & {
   credentialBytes: number;
-  slotBytes: number;
-  segmentBytes: number;
-  live: number;
-  tombstones: number;
-  users: number;
-  epoch: number;
-  createdTotal: number;
-  evictions: number;
   ended: Record<Exclude<InvalidReason, 'unknown'>, number>;
-}
+};
 
 interface Identity {
   seq: number;

@@ -69,7 +69,9 @@ typedef enum gh_reason {
   GH_R_ALL_SESSIONS_TERMINATED = 6, /* `terminate all_sessions <user>` */
   GH_R_SIGNED_OUT_EVERYWHERE = 7,   /* global sign-out (epoch bump) */
   GH_R_DISPLACED = 8,               /* displaced by another login */
-  GH_R_EVICTED = 9                  /* made room when the table was full */
+  GH_R_EVICTED = 9                  /* made room when the table was full; counted
+                                       in stats only: the slot is reused at once,
+                                       so the old cookie then validates as unknown */
 } gh_reason;
 #define GH_REASON_COUNT 10
 
@@ -89,7 +91,8 @@ typedef struct gh_table gh_table; /* one process's handle on a segment */
 typedef struct gh_table_options {
   uint32_t capacity;   /* max live sessions (`max-entries`), 32..1<<24 */
   uint32_t cred_bytes; /* per-session area for login ID + attributes,
-                          multiple of 8, 64..65536; 0 = 472 (512 B slots) */
+                          multiple of 8, 64..65536; 0 = 400 (512 B slots).
+                          Slots are padded to a multiple of 64 bytes. */
 } gh_table_options;
 
 /* Create a new segment (fails with GH_E_EXISTS if the name is taken). The
@@ -172,7 +175,8 @@ GH_API gh_status gh_session_touch(gh_table *t, const char *sid, size_t sid_len,
 GH_API gh_status gh_session_logout(gh_table *t, const char *sid, size_t sid_len);
 
 /* End one session by user session ID with the given reason
- * (GH_R_TERMINATED or GH_R_DISPLACED). GH_E_NOT_FOUND if not live. */
+ * (GH_R_TERMINATED, GH_R_DISPLACED or GH_R_LOGGED_OUT). GH_E_NOT_FOUND if
+ * not live. */
 GH_API gh_status gh_session_terminate(gh_table *t, const char *usid, size_t usid_len,
                                       gh_reason reason);
 
@@ -220,14 +224,16 @@ typedef struct gh_stats {
   uint32_t epoch;
   uint64_t created_total;
   uint64_t evictions;
-  uint64_t ended[GH_REASON_COUNT]; /* sessions ended, by reason */
+  uint64_t ended[GH_REASON_COUNT]; /* sessions ended, by reason (a global
+                                      sign-out is O(1) and is not counted) */
 } gh_stats;
 GH_API gh_status gh_table_stats(gh_table *t, uint64_t now_ms, gh_stats *out);
 
 /* Consistency check for tests and operators: walks the whole segment and
- * reports the first broken invariant in gh_last_error(). GH_OK if sound.
- * Counts may exceed the truth by at most `slack` per user (a process killed
- * between two steps of a create leaves one over-count, never an under-count). */
+ * reports the first broken invariant in gh_last_error(). GH_OK if sound. Run
+ * it on a quiescent table after gh_reap. A user's count may exceed the truth
+ * by at most `slack` (a thread killed between two steps of a create or an
+ * end leaves one over-count, never an under-count; see docs/table.md). */
 GH_API gh_status gh_table_check(gh_table *t, uint32_t slack);
 
 /* Stable code name of a status ("GH_E_FULL") and of a reason ("expired"). */

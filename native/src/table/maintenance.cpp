@@ -101,7 +101,7 @@ extern "C" gh_status gh_reap(gh_table *t, uint64_t now, uint32_t max, uint32_t *
     }
     if (ctl_state(c) != kLive) continue;
     Snapshot s;
-    if (!snapshot(t, i, s)) continue;
+    if (!snapshot(t, i, s) || ctl_state(s.ctl) != kLive) continue;  // see slot_claim
     gh_reason r = judge(t, s, now);
     if (r == GH_VALID) continue;
     // Turn it into a tombstone that still tells why; the count goes back.

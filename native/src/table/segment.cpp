@@ -119,9 +119,12 @@ extern "C" gh_status gh_table_create(const char *name, const gh_table_options *o
 
   // WebSEAL rounds small max-entries up to a multiple of 32; so do we.
   uint32_t capacity = (opt->capacity + 31) & ~31u;
-  uint32_t slot_bytes = kSlotHeaderBytes + cred;
+  // Slots start on cache lines, so validate() touches exactly the two lines
+  // of the 112-byte slot header (the header itself is a multiple of 64).
+  uint32_t slot_bytes = (kSlotHeaderBytes + cred + 63) & ~63u;
   uint32_t buckets = next_pow2(uint64_t(capacity) * 2);
   uint32_t users = next_pow2(uint64_t(capacity) * 3 / 2);
+  static_assert(sizeof(Header) % 64 == 0, "slots must start on a cache line");
   uint64_t slots_off = sizeof(Header);
   uint64_t index_off = slots_off + uint64_t(capacity) * slot_bytes;
   uint64_t users_off = index_off + uint64_t(buckets) * 8;

@@ -45,10 +45,13 @@ uint32_t count_in(gh_table *t, uint64_t key, uint32_t limit, uint32_t *gen, uint
     }
     UserRec &u = t->users[r];
     u.limit.store(limit, kRlx);
-    uint32_t e = t->hdr->epoch.load(kAcq);
     uint64_t w = u.state.load(kAcq);
+    uint32_t e = 0;
     bool counted = false;
     while (us_tag(w) == tag) {
+      // The epoch is read after the count word (and again after every failed
+      // CAS): an epoch older than the word would reset a newer epoch's count.
+      e = t->hdr->epoch.load(kAcq);
       uint32_t c = us_live_count(w, e);
       if (limit && c >= limit) {
         *st = fail(GH_E_LIMIT, "user already has %u of %u allowed sessions", c, limit);
@@ -101,6 +104,17 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
   uint64_t now = spec->now_ms ? spec->now_ms : now_ms();
   uint64_t key = login_key(t, spec->login, spec->login_len);
 
+  // Refuse an over-limit login before claiming a slot: claiming may evict
+  // another user's session. (count_in re-checks atomically.)
+  if (spec->max_sessions) {
+    uint32_t r0 = user_find(t, key);
+    if (r0 != UINT32_MAX) {
+      uint64_t w0 = t->users[r0].state.load(kAcq);
+      uint32_t c0 = us_live_count(w0, t->hdr->epoch.load(kAcq));
+      if (c0 >= spec->max_sessions)
+        return fail(GH_E_LIMIT, "user already has %u of %u allowed sessions", c0, spec->max_sessions);
+    }
+  }
   uint32_t seq;
   uint32_t i = slot_claim(t, now, &seq);
   if (i == UINT32_MAX) return fail(GH_E_FULL, "no slot could be claimed (every sampled slot is being written)");
@@ -144,6 +158,7 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
     indexed = index_insert(t, sid, i);
   }
   if (!indexed) {
+    sl->ctl.store(make_ctl(seq, kClaimed, false, 0, me), kRel);  // clear COUNTED first: never give a unit back twice
     uncount(t, r, gen, epoch);
     slot_release(t, i, seq);
     return fail(GH_E_FULL, "session index window full after 8 draws (index corrupt?)");
@@ -189,7 +204,12 @@ gh_reason validate_core(gh_table *t, const char *sid, size_t sid_len, uint64_t n
     // Touch at most once a second: the last-access word is shared by every
     // core that serves this session, so writing it on every hit would
     // ping-pong its cache line.
-    if (r == GH_VALID && touch && now >= s.last_ms + 1000) slot_at(t, i)->last_ms.store(now, kRlx);
+    if (r == GH_VALID && touch && now >= s.last_ms + 1000) {
+      // A CAS from the value we judged: it never moves last-access backwards
+      // and cannot land in a newer incarnation (whose creator wrote its own).
+      uint64_t seen = s.last_ms;
+      slot_at(t, i)->last_ms.compare_exchange_strong(seen, now, kRlx, kRlx);
+    }
     return r;
   }
   return GH_R_UNKNOWN;

@@ -156,7 +156,10 @@ uint32_t slot_claim(gh_table *t, uint64_t now, uint32_t *seq) {
           break;
         default: {  // kLive
           Snapshot s;
-          if (!snapshot(t, i, s)) break;
+          // The snapshot re-reads ctl: another allocator may have claimed
+          // the slot since our load, and a CLAIMED slot judges "unknown" --
+          // which must never be mistaken for a dead session we may take.
+          if (!snapshot(t, i, s) || ctl_state(s.ctl) != kLive) break;
           gh_reason r = judge(t, s, now);
           if (r != GH_VALID) {
             // Expired or inactive sessions are reclaimed here; terminated

@@ -41,10 +41,14 @@ extern "C" gh_status gh_user_terminate_all(gh_table *t, const char *login, size_
   if (reason != GH_R_ALL_SESSIONS_TERMINATED && reason != GH_R_DISPLACED)
     return fail(GH_E_INVALID_ARGUMENT, "reason must be all_sessions_terminated or displaced");
   uint64_t key = login_key(t, login, len);
+  const uint32_t tag = login_tag(key);
   uint32_t total = 0;
   for_each_record(t, key, [&](UserRec &u) {
     uint64_t w = u.state.load(kAcq);
-    for (;;) {
+    // Retry only while the record still belongs to this login: if it was
+    // reassigned meanwhile, it holds nothing of ours and bumping it would end
+    // another user's sessions.
+    while (us_tag(w) == tag && u.key.load(kAcq) == key) {
       uint32_t epoch = t->hdr->epoch.load(kAcq);
       // Say why before the bump makes it visible; a validate that sees the
       // new generation then finds the reason already in place.
@@ -54,7 +58,6 @@ extern "C" gh_status gh_user_terminate_all(gh_table *t, const char *login, size_
         total += us_live_count(w, epoch);
         break;
       }
-      if (us_tag(w) == 0) break;  // reassigned meanwhile: nothing of ours is left
     }
   });
   t->hdr->ended[reason].fetch_add(total, std::memory_order_relaxed);

@@ -38,7 +38,6 @@ uint32_t user_find(const gh_table *t, uint64_t key) {
 uint32_t user_find_or_claim(gh_table *t, uint64_t key) {
   const uint32_t tag = login_tag(key), home = uint32_t(key) & t->user_mask;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    uint32_t epoch = t->hdr->epoch.load(std::memory_order_acquire);
     uint32_t empty = UINT32_MAX, idle = UINT32_MAX;
     uint64_t empty_w = 0, idle_w = 0;
     for (uint32_t k = 0; k < kUserWindow; ++k) {
@@ -47,6 +46,9 @@ uint32_t user_find_or_claim(gh_table *t, uint64_t key) {
       uint64_t kk = u.key.load(std::memory_order_acquire);
       uint64_t w = u.state.load(std::memory_order_acquire);
       if (kk == key && us_tag(w) == tag) return idx;
+      // Epoch after the word: a stale epoch would make a record holding a
+      // newer epoch's live session look idle.
+      uint32_t epoch = t->hdr->epoch.load(std::memory_order_acquire);
       if (kk == 0 && empty == UINT32_MAX) { empty = idx; empty_w = w; }
       else if (idle == UINT32_MAX && (us_tag(w) == 0 || us_live_count(w, epoch) == 0)) { idle = idx; idle_w = w; }
     }
@@ -54,6 +56,7 @@ uint32_t user_find_or_claim(gh_table *t, uint64_t key) {
     uint64_t w = empty != UINT32_MAX ? empty_w : idle_w;
     if (idx == UINT32_MAX) return UINT32_MAX;
     UserRec &u = t->users[idx];
+    uint32_t epoch = t->hdr->epoch.load(std::memory_order_acquire);
     // A: take the record out of service (new generation, no tag).
     uint64_t parked = make_us(us_gen(w) + 1, epoch, 0, 0);
     if (!u.state.compare_exchange_strong(w, parked, std::memory_order_acq_rel)) continue;
