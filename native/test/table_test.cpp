@@ -157,6 +157,23 @@ TEST(sign_out_everyone_ends_all_and_logins_work_after) {
   CHECK_EQ(check(tb.t, b2), GH_VALID);
 }
 
+TEST(counts_survive_many_global_sign_outs) {
+  // Regression: the count word once kept 8 bits of the epoch, so 256
+  // sign-outs brought a stale count back and refused a limited user.
+  Table tb;
+  gh_status st;
+  login(tb.t, "wrap", T0, 0, 0, 1, &st);
+  CHECK_EQ(st, GH_OK);
+  for (int k = 0; k < 256; ++k) gh_sign_out_everyone(tb.t, nullptr);  // exactly 2^8: the old alias
+  auto again = login(tb.t, "wrap", T0, 0, 0, 1, &st);
+  CHECK_EQ(st, GH_OK);
+  CHECK_EQ(check(tb.t, again), GH_VALID);
+  uint32_t c = 0;
+  gh_user_count(tb.t, "wrap", 4, &c, nullptr);
+  CHECK_EQ(c, 1u);
+  CHECK_EQ(gh_table_check(tb.t, 0), GH_OK);
+}
+
 TEST(concurrent_session_limit_is_enforced) {
   Table tb;
   gh_status st;

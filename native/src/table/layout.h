@@ -39,7 +39,7 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free,
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "u32 atomics must be lock-free");
 
 constexpr uint64_t kMagic = 0x31454C4241544847ull;  // "GHTABLE1" little-endian
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;  // 2: 20-bit epoch in the user state word
 constexpr uint32_t kIndexWindow = 32;  // buckets a session ID may occupy
 constexpr uint32_t kUserWindow = 64;   // records a login ID may occupy
 constexpr uint32_t kAllocScan = 128;   // slots the allocator looks at before evicting
@@ -68,25 +68,28 @@ inline uint64_t make_ctl(uint32_t seq, uint64_t state, bool counted, uint32_t re
 }
 
 // ---- user state word --------------------------------------------------------
-// gen(20) | epoch8(8) | count(20) | tag(16). One CAS moves the count and the
+// gen(20) | epoch(20) | count(20) | tag(4). One CAS moves the count and the
 // generation together, which is what makes termination race-free against
-// concurrent logins. epoch8 is the low byte of the global epoch the count
-// belongs to: after a global sign-out the count reads as 0. tag 0 marks a
-// record being (re)assigned; otherwise it is derived from the login's hash.
+// concurrent logins. `epoch` is the low 20 bits of the global epoch the count
+// belongs to: after a global sign-out the count reads as 0 (a record left
+// untouched across exactly 2^20 sign-outs would see its old count again: a
+// stale over-count, which only refuses logins early). tag 0 marks a record
+// being (re)assigned; otherwise it is 4 bits of the login's hash, a cheap
+// filter -- the key re-check after counting in is what guarantees identity.
 constexpr uint32_t kGenMask = 0xFFFFF;
+constexpr uint32_t kEpochMask = 0xFFFFF;
 constexpr uint32_t kCountMax = 0xFFFFF;
 inline uint32_t us_gen(uint64_t w) { return uint32_t(w >> 44) & kGenMask; }
-inline uint32_t us_epoch8(uint64_t w) { return uint32_t(w >> 36) & 0xFF; }
-inline uint32_t us_count(uint64_t w) { return uint32_t(w >> 16) & kCountMax; }
-inline uint32_t us_tag(uint64_t w) { return uint32_t(w & 0xFFFF); }
-inline uint64_t make_us(uint32_t gen, uint32_t epoch8, uint32_t count, uint32_t tag) {
-  return (uint64_t(gen & kGenMask) << 44) | (uint64_t(epoch8 & 0xFF) << 36) |
-         (uint64_t(count & kCountMax) << 16) | (tag & 0xFFFF);
+inline uint32_t us_epoch(uint64_t w) { return uint32_t(w >> 24) & kEpochMask; }
+inline uint32_t us_count(uint64_t w) { return uint32_t(w >> 4) & kCountMax; }
+inline uint32_t us_tag(uint64_t w) { return uint32_t(w & 0xF); }
+inline uint64_t make_us(uint32_t gen, uint32_t epoch, uint32_t count, uint32_t tag) {
+  return (uint64_t(gen & kGenMask) << 44) | (uint64_t(epoch & kEpochMask) << 24) |
+         (uint64_t(count & kCountMax) << 4) | (tag & 0xF);
 }
+inline bool us_same_epoch(uint64_t w, uint32_t epoch) { return us_epoch(w) == (epoch & kEpochMask); }
 // The count that holds in the current epoch.
-inline uint32_t us_live_count(uint64_t w, uint32_t epoch) {
-  return us_epoch8(w) == (epoch & 0xFF) ? us_count(w) : 0;
-}
+inline uint32_t us_live_count(uint64_t w, uint32_t epoch) { return us_same_epoch(w, epoch) ? us_count(w) : 0; }
 
 struct alignas(64) Header {
   // Immutable after creation (written before `ready` is released).

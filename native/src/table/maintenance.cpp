@@ -171,7 +171,7 @@ extern "C" gh_status gh_table_check(gh_table *t, uint32_t slack) {
       if (found != i) return fail(GH_E_CORRUPT, "live slot %u is not reachable through the index (found %u)", i, found);
       const UserRec &u = t->users[s.user_idx];
       uint64_t w = u.state.load(kAcq);
-      if (s.epoch == epoch && us_gen(w) == s.gen && us_epoch8(w) == (epoch & 0xFF) && u.key.load(kAcq) == s.user_key)
+      if (s.epoch == epoch && us_gen(w) == s.gen && us_same_epoch(w, epoch) && u.key.load(kAcq) == s.user_key)
         counted[s.user_idx]++;
     }
   }

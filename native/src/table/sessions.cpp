@@ -121,8 +121,10 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
   Slot *sl = slot_at(t, i);
 
   uint64_t sid[3], tag[2] = {0, 0};
-  random_bytes(sid, sizeof sid);
-  random_bytes(tag, 12);
+  uint8_t fresh[36];  // one getrandom(2) for both identifiers
+  random_bytes(fresh, sizeof fresh);
+  std::memcpy(sid, fresh, 24);
+  std::memcpy(tag, fresh + 24, 12);
   sl->usid[0].store(tag[0], kDataStore);
   sl->usid[1].store(tag[1], kDataStore);
   sl->user_key.store(key, kDataStore);

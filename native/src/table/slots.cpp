@@ -90,8 +90,8 @@ void uncount(gh_table *t, uint32_t user_idx, uint32_t gen, uint32_t epoch) {
   if (epoch != t->hdr->epoch.load(kAcq)) return;
   UserRec &u = t->users[user_idx];
   uint64_t w = u.state.load(kAcq);
-  while (us_gen(w) == gen && us_epoch8(w) == (epoch & 0xFF) && us_count(w) > 0) {
-    uint64_t nw = make_us(us_gen(w), us_epoch8(w), us_count(w) - 1, us_tag(w));
+  while (us_gen(w) == gen && us_same_epoch(w, epoch) && us_count(w) > 0) {
+    uint64_t nw = make_us(us_gen(w), us_epoch(w), us_count(w) - 1, us_tag(w));
     if (u.state.compare_exchange_weak(w, nw, kAR, kAcq)) return;
   }
 }

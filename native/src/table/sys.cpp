@@ -7,7 +7,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <sys/random.h>
+#include <pthread.h>
 #include <unistd.h>
+
+#include <atomic>
 
 namespace gh {
 
@@ -40,7 +43,23 @@ bool process_alive(uint32_t pid) {
   return errno != ESRCH;  // EPERM: exists but not ours
 }
 
-uint32_t self_pid() { return uint32_t(::getpid()); }
+// getpid() is a system call in current glibc and was called three times per
+// create; cache it, and drop the cache in a forked child.
+namespace {
+std::atomic<uint32_t> g_pid{0};
+void forget_pid() { g_pid.store(0, std::memory_order_relaxed); }
+}  // namespace
+
+uint32_t self_pid() {
+  uint32_t p = g_pid.load(std::memory_order_relaxed);
+  if (p == 0) {
+    static const int registered = pthread_atfork(nullptr, nullptr, forget_pid);
+    (void)registered;
+    p = uint32_t(::getpid());
+    g_pid.store(p, std::memory_order_relaxed);
+  }
+  return p;
+}
 
 namespace {
 thread_local char g_last_error[512] = "no error";

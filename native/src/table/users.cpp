@@ -20,7 +20,7 @@ uint64_t login_key(const gh_table *t, const char *login, size_t len) {
 }
 
 uint32_t login_tag(uint64_t key) {
-  uint32_t tag = uint32_t(key >> 48);
+  uint32_t tag = uint32_t(key >> 60);
   return tag ? tag : 1;
 }
 
