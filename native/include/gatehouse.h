@@ -150,7 +150,8 @@ GH_API gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
 
 /* Validate a session ID (the cookie). Returns GH_VALID and fills `out`, or the
  * reason it is invalid (out->slot/seq still name the tombstone when there is
- * one). With `touch` non-zero the last-access time is advanced (at most one
+ * one). To stay string-free, validate leaves out->session_id and
+ * out->user_session_id empty: gh_session_read gives the user session ID. With `touch` non-zero the last-access time is advanced (at most one
  * store per second). Never blocks, never allocates. A malformed ID is
  * GH_R_UNKNOWN; gh_session_id_check tells malformed from unknown. */
 GH_API gh_reason gh_session_validate(gh_table *t, const char *sid, size_t sid_len,

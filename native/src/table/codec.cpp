@@ -84,7 +84,8 @@ bool refresh_needed(const gh_table *t, const Snapshot &s) {
   return s.user_idx <= t->user_mask && t->users[s.user_idx].refresh.load(std::memory_order_acquire) != s.refresh;
 }
 
-void fill_info(const gh_table *t, const Snapshot &s, uint32_t slot, gh_reason r, gh_session_info *out) {
+void fill_info(const gh_table *t, const Snapshot &s, uint32_t slot, gh_reason r, gh_session_info *out,
+               bool with_usid) {
   out->slot = slot;
   out->seq = ctl_seq(s.ctl);
   out->created_ms = s.created_ms;
@@ -101,7 +102,8 @@ void fill_info(const gh_table *t, const Snapshot &s, uint32_t slot, gh_reason r,
   out->login_len = s.login_len;
   out->attrs_len = s.attrs_len;
   out->session_id[0] = '\0';
-  encode_usid(t, slot, s.usid, out->user_session_id);
+  out->user_session_id[0] = '\0';
+  if (with_usid) encode_usid(t, slot, s.usid, out->user_session_id);
 }
 
 }  // namespace gh

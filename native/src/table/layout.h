@@ -41,7 +41,7 @@ static_assert(std::atomic<uint32_t>::is_always_lock_free, "u32 atomics must be l
 constexpr uint64_t kMagic = 0x31454C4241544847ull;  // "GHTABLE1" little-endian
 constexpr uint32_t kLayoutVersion = 2;  // 2: 20-bit epoch in the user state word
 constexpr uint32_t kIndexWindow = 32;  // buckets a session ID may occupy
-constexpr uint32_t kUserWindow = 64;   // records a login ID may occupy
+constexpr uint32_t kUserWindow = 4096; // longest probe for a login's record (probes stop at a never-used record)
 constexpr uint32_t kAllocScan = 128;   // slots the allocator looks at before evicting
 constexpr uint32_t kLruSample = 16;    // live slots compared to pick the LRU victim
 constexpr uint32_t kMinCapacity = 32;

@@ -229,7 +229,7 @@ extern "C" gh_reason gh_session_validate(gh_table *t, const char *sid, size_t si
       out->slot = UINT32_MAX;
       out->reason = uint8_t(r);
     } else {
-      fill_info(t, s, i, r, out);
+      fill_info(t, s, i, r, out, false);  // the hot path builds no strings
     }
   }
   return r;

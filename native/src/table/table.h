@@ -82,8 +82,9 @@ bool slot_retire(gh_table *t, uint32_t i, uint64_t seen, const Snapshot &s, gh_r
 bool valid_login(const char *login, size_t len);
 bool decode_sid(const char *sid, size_t len, uint64_t out[3]);
 bool ct_equal(const uint64_t *a, const uint64_t *b, size_t words);
+// Fills the fixed view; the user session ID string only when with_usid.
 void fill_info(const gh_table *t, const Snapshot &s, uint32_t slot, gh_reason r,
-               gh_session_info *out);
+               gh_session_info *out, bool with_usid = true);
 
 }  // namespace gh
 

@@ -24,7 +24,9 @@ void for_each_record(gh_table *t, uint64_t key, F f) {
   uint32_t tag = login_tag(key), home = uint32_t(key) & t->user_mask;
   for (uint32_t k = 0; k < kUserWindow; ++k) {
     UserRec &u = t->users[(home + k) & t->user_mask];
-    if (u.key.load(kAcq) == key && us_tag(u.state.load(kAcq)) == tag) f(u);
+    uint64_t kk = u.key.load(kAcq);
+    if (kk == 0) break;  // end of the probe sequence (see users.cpp)
+    if (kk == key && us_tag(u.state.load(kAcq)) == tag) f(u);
   }
 }
 

@@ -1,10 +1,15 @@
 // users.cpp -- per-user records: login ID -> generation, count, limit.
 //
-// A login's record sits in one of kUserWindow records from its home. The
-// canonical record is the first in window order whose key and tag match.
+// A login's record sits in one of kUserWindow records from its home. A record
+// never returns to key 0 (it is reassigned instead), and a login is always
+// placed at or before the first never-used record of its probe sequence, so
+// every probe stops at the first key-0 record: the cost is the cluster length,
+// not the window. The canonical record is the first in probe order whose key
+// and tag match.
 // Records whose count is 0 in the current epoch hold nothing that any live
-// session depends on, so they are reassigned when a window has no empty
-// record left. Reassignment goes through tag 0 (step A), then the key (B),
+// session depends on, so a new login reassigns the first such record on its
+// probe sequence rather than extending the chain. Reassignment goes through
+// tag 0 (step A), then the key (B),
 // then the new tag (C); a creator re-checks the key after counting in, so a
 // reassignment racing with a login can never attach a session to the wrong
 // user. Two concurrent first logins may rarely both claim a record; every
@@ -29,8 +34,9 @@ uint32_t user_find(const gh_table *t, uint64_t key) {
   for (uint32_t k = 0; k < kUserWindow; ++k) {
     uint32_t idx = (home + k) & t->user_mask;
     const UserRec &u = t->users[idx];
-    if (u.key.load(std::memory_order_acquire) == key && us_tag(u.state.load(std::memory_order_acquire)) == tag)
-      return idx;
+    uint64_t kk = u.key.load(std::memory_order_acquire);
+    if (kk == 0) break;  // end of the probe sequence
+    if (kk == key && us_tag(u.state.load(std::memory_order_acquire)) == tag) return idx;
   }
   return UINT32_MAX;
 }
@@ -49,11 +55,17 @@ uint32_t user_find_or_claim(gh_table *t, uint64_t key) {
       // Epoch after the word: a stale epoch would make a record holding a
       // newer epoch's live session look idle.
       uint32_t epoch = t->hdr->epoch.load(std::memory_order_acquire);
-      if (kk == 0 && empty == UINT32_MAX) { empty = idx; empty_w = w; }
-      else if (idle == UINT32_MAX && (us_tag(w) == 0 || us_live_count(w, epoch) == 0)) { idle = idx; idle_w = w; }
+      if (kk == 0) {  // end of the probe sequence: the first never-used record
+        empty = idx;
+        empty_w = w;
+        break;
+      }
+      if (idle == UINT32_MAX && (us_tag(w) == 0 || us_live_count(w, epoch) == 0)) { idle = idx; idle_w = w; }
     }
-    uint32_t idx = empty != UINT32_MAX ? empty : idle;
-    uint64_t w = empty != UINT32_MAX ? empty_w : idle_w;
+    // Prefer an idle record on the chain to the never-used one that ends it:
+    // reusing keeps chains short however many distinct users come and go.
+    uint32_t idx = idle != UINT32_MAX ? idle : empty;
+    uint64_t w = idle != UINT32_MAX ? idle_w : empty_w;
     if (idx == UINT32_MAX) return UINT32_MAX;
     UserRec &u = t->users[idx];
     uint32_t epoch = t->hdr->epoch.load(std::memory_order_acquire);
