@@ -56,6 +56,18 @@ test('lifetime (timeout) and inactivity (inactive-timeout) expire sessions', (t)
   });
 });
 
+test('touch advances last access without a full validation and refuses dead sessions', (t) => {
+  withTable({ capacity: 64 }, (c) => {
+    const a = c.create({ loginId: 'a', lifetimeSeconds: 0, inactivitySeconds: 5, now: T0 });
+    t.true(c.touch(a.sessionId, T0 + 4_000));
+    const v = c.validate(a.sessionId, { now: T0 + 8_000, touch: false });
+    t.true(v.valid && v.session.lastAccessAt === T0 + 4_000);
+    t.false(c.touch(a.sessionId, T0 + 20_000));  // inactive by then
+    t.false(c.touch('A'.repeat(32)));
+    t.throws(() => c.touch(7 as unknown as string), { instanceOf: InvalidArgumentError });
+  });
+});
+
 test('logout and terminate session leave tombstones that say why', (t) => {
   withTable({ capacity: 64 }, (c) => {
     const a = c.create({ loginId: 'a' });
