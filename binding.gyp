@@ -4,6 +4,8 @@
       "target_name": "gatehouse",
       "sources": [
         "native/src/addon/addon.cpp",
+        "native/src/addon/tasks.cpp",
+        "native/src/task/grammar.cpp",
         "native/src/table/sys.cpp",
         "native/src/table/segment.cpp",
         "native/src/table/slots.cpp",

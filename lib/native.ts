@@ -64,7 +64,12 @@ export interface NativeBinding {
   reap(h: NativeHandle, nowMs: number, max: number): number;
   stats(h: NativeHandle, nowMs: number): NativeStats;
   check(h: NativeHandle, slack: number): string | null;
+  parseTask(text: string): NativeParsedTask;
 }
+
+export type NativeParsedTask =
+  | { ok: true; command: Record<string, unknown> & { kind: string }; serverName?: string; sessionServerName?: string; canonical: string }
+  | { ok: false; error: { messageId: string; text: string; offset: number } };
 
 /** Indices into the Float64Array that a bound validator fills (native/src/addon/addon.cpp). */
 export const OUT = {

@@ -382,6 +382,12 @@ Napi::Value Check(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), gh_last_error());
 }
 
+}  // namespace
+
+void RegisterTaskFunctions(Napi::Env env, Napi::Object exports);  // tasks.cpp
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Instance());
   exports.Set("create", Napi::Function::New(env, Create));
@@ -402,6 +408,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reap", Napi::Function::New(env, Reap));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("check", Napi::Function::New(env, Check));
+  RegisterTaskFunctions(env, exports);
   return exports;
 }
 

@@ -1,0 +1,5 @@
+export { tasks, dsc } from './builders.js';
+export { parseTask } from './parse.js';
+export type { ParsedTask, TaskSyntaxError } from './parse.js';
+export type { Task, TaskCommand, TaskKind } from './command.js';
+export { quoteUserId } from './quote.js';
