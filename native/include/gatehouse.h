@@ -243,6 +243,91 @@ GH_API const char *gh_reason_name(gh_reason r);
 /* Message for the last failure in this thread (never NULL). */
 GH_API const char *gh_last_error(void);
 
+/* ======================================================================
+ * Task engine: pdadmin / dscadmin task strings (docs/tasks.md)
+ *
+ * The in-process equivalent of the reference product's
+ * ivadmin_server_performtask() and ivadmin_server_gettasklist(). A task is
+ * the text after `server task <server-name>` in a pdadmin command, e.g.
+ * "terminate all_sessions \"Mary Jones\"", and may carry that prefix itself.
+ * The engine parses it, checks that it is addressed to this server, and
+ * acts on the table with the functions above; like them it takes no lock
+ * and may be called from any thread or process that maps the table.
+ * ====================================================================== */
+
+/* Who "this server" is. All three strings are NUL-terminated and are not
+ * retained after the call. */
+typedef struct gh_server_identity {
+  /* The pdadmin server name, `<instance>-webseald-<host>`, e.g.
+   * "default-webseald-host1": what `server task <name>` and the `server`
+   * argument of gh_performtask must equal (exactly). Required. */
+  const char *server_name;
+  /* The `[server] server-name`, `<host>-<instance>`, e.g. "host1-default":
+   * encoded into user session ID strings base64(server-name)_<id> and
+   * checked when such a string is given to `terminate session`. Required. */
+  const char *session_server_name;
+  /* The replica set this server belongs to, for the dscadmin commands;
+   * NULL means "default". */
+  const char *replica_set;
+} gh_server_identity;
+
+/* The outcome of a task: an ok flag, result lines, and messages. Opaque;
+ * read it with the accessors below and release it with
+ * gh_task_response_free. Immutable, so it may be read from any thread. */
+typedef struct gh_task_response gh_task_response;
+
+/* Message severities, numbered as the reference product's
+ * IVADMIN_RESPONSE_INFO / _WARNING / _ERROR. */
+#define GH_TASK_INFO 0
+#define GH_TASK_WARNING 1
+#define GH_TASK_ERROR 2
+
+/* Perform one task. `server` is the server the caller addresses (NULL or ""
+ * means this server); `task` is task_len bytes of UTF-8 (need not be
+ * NUL-terminated; NULL only when task_len is 0).
+ *
+ * Returns GH_OK and a response in *out whenever the task was examined, even
+ * when the task itself failed: a malformed or unknown task, a server-name
+ * mismatch, an unknown user or session are messages in the response (its ok
+ * flag is then 0 for errors, 1 for warnings). Returns GH_E_INVALID_ARGUMENT
+ * (and sets *out to NULL) when t, id, id->server_name,
+ * id->session_server_name or out is NULL, or task is NULL with task_len > 0;
+ * GH_E_SYSTEM when memory for the response could not be had. The caller
+ * owns *out and frees it with gh_task_response_free. Each table call a task
+ * makes is atomic on its own; a task that ends many users' sessions and runs
+ * out of memory half-way (GHWAT0058E) may have ended some of them. */
+GH_API gh_status gh_performtask(gh_table *t, const gh_server_identity *id, const char *server,
+                                const char *task, size_t task_len, gh_task_response **out);
+
+/* 1 when the task succeeded (no message of severity GH_TASK_ERROR), else 0;
+ * 0 for NULL. */
+GH_API int gh_task_response_ok(const gh_task_response *r);
+/* Result lines (listings, help), in order. A line is NUL-terminated UTF-8
+ * without a newline, owned by the response, valid until it is freed. NULL
+ * when r is NULL or i is out of range. */
+GH_API size_t gh_task_response_result_count(const gh_task_response *r);
+GH_API const char *gh_task_response_result(const gh_task_response *r, size_t i);
+/* Messages, in order. For message i: its ID ("GHWAT0003W"), its 32-bit
+ * status code (0x4754nnnn), its severity (GH_TASK_INFO/WARNING/ERROR) and
+ * its text. Strings are owned by the response. Out of range (or r NULL):
+ * NULL, 0, -1 and NULL. */
+GH_API size_t gh_task_response_message_count(const gh_task_response *r);
+GH_API const char *gh_task_response_message_id(const gh_task_response *r, size_t i);
+GH_API uint32_t gh_task_response_message_code(const gh_task_response *r, size_t i);
+GH_API int gh_task_response_message_severity(const gh_task_response *r, size_t i);
+GH_API const char *gh_task_response_message_text(const gh_task_response *r, size_t i);
+/* Release a response and every string it handed out. NULL is a no-op. */
+GH_API void gh_task_response_free(gh_task_response *r);
+
+/* The task list: one syntax line per task, e.g.
+ * "terminate all_sessions <user_id>". On GH_OK *tasks is a new array of
+ * *count NUL-terminated strings, owned by the caller and released with
+ * gh_tasklist_free. GH_E_INVALID_ARGUMENT if a pointer is NULL, GH_E_SYSTEM
+ * when out of memory (then *tasks is NULL and *count 0). */
+GH_API gh_status gh_gettasklist(char ***tasks, size_t *count);
+/* Release what gh_gettasklist returned (NULL is a no-op). */
+GH_API void gh_tasklist_free(char **tasks, size_t count);
+
 #ifdef __cplusplus
 }
 #endif
