@@ -11,5 +11,5 @@ export {
   GatehouseError, InvalidArgumentError, SessionLimitError, TooLargeError, TableError,
 } from './session/errors.js';
 export type { GatehouseErrorCode } from './session/errors.js';
-export { tasks, dsc, parseTask, quoteUserId } from './tasks/index.js';
-export type { Task, TaskCommand, TaskKind, ParsedTask, TaskSyntaxError } from './tasks/index.js';
+export { tasks, dsc, parseTask, quoteUserId, TaskEngine } from './tasks/index.js';
+export type { Task, TaskCommand, TaskKind, ParsedTask, TaskSyntaxError, TaskResponse, TaskMessage, ServerIdentity } from './tasks/index.js';

@@ -65,6 +65,14 @@ export interface NativeBinding {
   stats(h: NativeHandle, nowMs: number): NativeStats;
   check(h: NativeHandle, slack: number): string | null;
   parseTask(text: string): NativeParsedTask;
+  performTask(h: NativeHandle, serverName: string, sessionServerName: string, replicaSet: string, server: string, task: string): NativeTaskResponse;
+  taskList(): string[];
+}
+
+export interface NativeTaskResponse {
+  ok: boolean;
+  results: string[];
+  messages: Array<{ id: string; code: number; severity: 'info' | 'warning' | 'error'; text: string }>;
 }
 
 export type NativeParsedTask =

@@ -98,6 +98,14 @@ const DEFAULT_INACTIVITY = 600;
 const INVALID: Record<number, ValidationResult> = {};
 for (let code = 1; code <= 9; code++) INVALID[code] = Object.freeze({ valid: false, reason: reasonName(code) });
 
+// Package-internal access to a cache's native handle (for the task engine).
+const handles = new WeakMap<SessionCache, () => NativeHandle>();
+export function nativeHandleOf(cache: SessionCache): NativeHandle {
+  const get = handles.get(cache);
+  if (get === undefined) throw new InvalidArgumentError('not a SessionCache');
+  return get();
+}
+
 export class SessionCache {
   readonly name: string;
   #handle: NativeHandle | null;
@@ -110,6 +118,7 @@ export class SessionCache {
     this.name = name;
     this.#handle = handle;
     this.#validate = native.bindValidator(handle, this.#out);
+    handles.set(this, () => this.#h());
   }
 
   /** Creates a new table; fails with ERR_GH_TABLE_EXISTS if the name is taken. */

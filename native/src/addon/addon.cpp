@@ -384,6 +384,9 @@ Napi::Value Check(const Napi::CallbackInfo &info) {
 
 }  // namespace
 
+// For tasks.cpp: the table behind a handle argument (throws like every call).
+gh_table *UnwrapTable(const Napi::CallbackInfo &info) { return unwrap(info)->table; }
+
 void RegisterTaskFunctions(Napi::Env env, Napi::Object exports);  // tasks.cpp
 
 namespace {

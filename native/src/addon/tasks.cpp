@@ -6,6 +6,9 @@
 #include <string>
 
 #include "../task/grammar.h"
+#include "gatehouse.h"
+
+gh_table *UnwrapTable(const Napi::CallbackInfo &info);  // addon.cpp
 
 namespace {
 
@@ -93,8 +96,66 @@ Napi::Value ParseTask(const Napi::CallbackInfo &info) {
   return out;
 }
 
+[[noreturn]] void throw_code(Napi::Env env, const char *code, const std::string &msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, code));
+  throw e;
+}
+
+// performTask(handle, serverName, sessionServerName, replicaSet, server, task)
+//   -> { ok, results: string[], messages: [{ id, code, severity, text }] }
+Napi::Value PerformTask(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  gh_table *t = UnwrapTable(info);
+  for (size_t i = 1; i <= 5; ++i)
+    if (!info[i].IsString()) throw_code(env, "GH_E_INVALID_ARGUMENT", "performTask takes five strings after the handle");
+  std::string server_name = info[1].As<Napi::String>().Utf8Value();
+  std::string session_server_name = info[2].As<Napi::String>().Utf8Value();
+  std::string replica_set = info[3].As<Napi::String>().Utf8Value();
+  std::string server = info[4].As<Napi::String>().Utf8Value();
+  std::string task = info[5].As<Napi::String>().Utf8Value();
+  gh_server_identity id{server_name.c_str(), session_server_name.c_str(), replica_set.c_str()};
+  gh_task_response *r = nullptr;
+  gh_status st = gh_performtask(t, &id, server.c_str(), task.data(), task.size(), &r);
+  if (st != GH_OK) throw_code(env, gh_status_name(st), gh_last_error());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ok", gh_task_response_ok(r) != 0);
+  size_t n = gh_task_response_result_count(r);
+  Napi::Array results = Napi::Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) results.Set(uint32_t(i), gh_task_response_result(r, i));
+  out.Set("results", results);
+  size_t m = gh_task_response_message_count(r);
+  Napi::Array messages = Napi::Array::New(env, m);
+  static const char *const kSeverity[] = {"info", "warning", "error"};
+  for (size_t i = 0; i < m; ++i) {
+    Napi::Object msg = Napi::Object::New(env);
+    int sev = gh_task_response_message_severity(r, i);
+    msg.Set("id", gh_task_response_message_id(r, i));
+    msg.Set("code", double(gh_task_response_message_code(r, i)));
+    msg.Set("severity", sev >= 0 && sev <= 2 ? kSeverity[sev] : "error");
+    msg.Set("text", gh_task_response_message_text(r, i));
+    messages.Set(uint32_t(i), msg);
+  }
+  out.Set("messages", messages);
+  gh_task_response_free(r);
+  return out;
+}
+
+Napi::Value TaskList(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  char **tasks = nullptr;
+  size_t count = 0;
+  if (gh_status st = gh_gettasklist(&tasks, &count)) throw_code(env, gh_status_name(st), gh_last_error());
+  Napi::Array out = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; ++i) out.Set(uint32_t(i), tasks[i]);
+  gh_tasklist_free(tasks, count);
+  return out;
+}
+
 }  // namespace
 
 void RegisterTaskFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("parseTask", Napi::Function::New(env, ParseTask));
+  exports.Set("performTask", Napi::Function::New(env, PerformTask));
+  exports.Set("taskList", Napi::Function::New(env, TaskList));
 }

@@ -1,0 +1,70 @@
+// engine.ts -- runs task strings against a session table through the native
+// task engine (the same executor the C API and, later, the admin plane use).
+import os from 'node:os';
+import { native } from '../native.js';
+import { nativeHandleOf, type SessionCache } from '../session/cache.js';
+import { InvalidArgumentError, nativeCall } from '../session/errors.js';
+import type { Task } from './command.js';
+
+export interface TaskMessage {
+  /** Stable message ID, e.g. GHWAT0003W (catalogue in docs/tasks.md). */
+  readonly id: string;
+  /** 32-bit status code, as pdadmin shows it in hex. */
+  readonly code: number;
+  readonly severity: 'info' | 'warning' | 'error';
+  readonly text: string;
+}
+
+export interface TaskResponse {
+  /** False when any message is an error. */
+  readonly ok: boolean;
+  /** Result lines (listings, help). */
+  readonly results: readonly string[];
+  readonly messages: readonly TaskMessage[];
+}
+
+export interface ServerIdentity {
+  /** pdadmin server name `<instance>-webseald-<host>`; default `default-webseald-<hostname>`. */
+  serverName?: string;
+  /** `[server] server-name`, `<host>-<instance>`, encoded in user session ID strings; default `<hostname>-default`. */
+  sessionServerName?: string;
+  /** Replica set for the dscadmin commands; default `default`. */
+  replicaSet?: string;
+}
+
+const SERVER_NAME = /^[A-Za-z0-9._-]{1,256}$/;
+
+export class TaskEngine {
+  readonly serverName: string;
+  readonly sessionServerName: string;
+  readonly replicaSet: string;
+  readonly #cache: SessionCache;
+
+  constructor(cache: SessionCache, identity: ServerIdentity = {}) {
+    const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'localhost';
+    this.serverName = identity.serverName ?? `default-webseald-${host}`;
+    this.sessionServerName = identity.sessionServerName ?? `${host}-default`;
+    this.replicaSet = identity.replicaSet ?? 'default';
+    for (const [what, v] of [['serverName', this.serverName], ['sessionServerName', this.sessionServerName]] as const)
+      if (!SERVER_NAME.test(v)) throw new InvalidArgumentError(`${what} must be 1..256 characters of [A-Za-z0-9._-]`);
+    this.#cache = cache;
+  }
+
+  /**
+   * Runs one task, given as a builder's Task or as a string (with or without
+   * `server task <name>`). `server` addresses a server; default: this one.
+   * Malformed tasks, unknown users and wrong servers come back as messages.
+   */
+  run(task: Task | string, server = ''): TaskResponse {
+    const text = typeof task === 'string' ? task : task?.text;
+    if (typeof text !== 'string') throw new InvalidArgumentError('task must be a Task or a string');
+    if (typeof server !== 'string') throw new InvalidArgumentError('server must be a string');
+    const handle = nativeHandleOf(this.#cache);
+    return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text));
+  }
+
+  /** The syntax line of every task, as `server listtasks` shows them. */
+  static taskList(): readonly string[] {
+    return native.taskList();
+  }
+}
