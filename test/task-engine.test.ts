@@ -65,6 +65,7 @@ test('refresh all_sessions and signout all_sessions act on the table', (t) => {
     t.true(e.run(tasks.refreshAllSessions('r')).ok);
     const v = c.validate(s.sessionId);
     t.true(v.valid && v.session.refreshNeeded);
+    t.true(e.performTask('default-webseald-h1', tasks.refreshAllSessions('r')).ok);
     const r = e.run('server task default-webseald-h1 signout all_sessions');
     t.true(r.ok);
     t.deepEqual(c.validate(s.sessionId), { valid: false, reason: 'signed_out_everywhere' });

@@ -63,6 +63,11 @@ export class TaskEngine {
     return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text));
   }
 
+  /** `performTask(server, task)`: run() in the argument order of ivadmin_server_performtask. */
+  performTask(server: string, task: Task | string): TaskResponse {
+    return this.run(task, server);
+  }
+
   /** The syntax line of every task, as `server listtasks` shows them. */
   static taskList(): readonly string[] {
     return native.taskList();
