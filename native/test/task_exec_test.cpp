@@ -5,6 +5,7 @@
 // the message catalogue's consistency, memory exhaustion at every
 // allocation, concurrent use, and the C API's argument checks.
 #include "check.h"
+#include "test_base64.h"
 #include "executor.h"
 #include "gatehouse.h"
 #include "grammar.h"
@@ -160,21 +161,6 @@ bool expect(const Response &r, std::string_view id, std::string_view text, int l
 #define EXPECT_MSG(r, id) expect((r), (id), "", __LINE__)
 #define EXPECT_TEXT(r, id, text) expect((r), (id), (text), __LINE__)
 
-// Test-side standard base64 (independent of the library's).
-std::string b64(std::string_view s) {
-  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : s) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) { bits -= 6; out += A[(acc >> bits) & 63]; }
-  }
-  if (bits) out += A[(acc << (6 - bits)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
 
 bool ends_with(const std::string &s, std::string_view tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;

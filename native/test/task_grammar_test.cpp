@@ -2,6 +2,7 @@
 // every task, quoting and escaping, non-ASCII user IDs, every error message,
 // limits and hostile input, and a format -> parse round-trip property test.
 #include "check.h"
+#include "test_base64.h"
 #include "gatehouse.h"
 #include "grammar.h"
 
@@ -95,21 +96,6 @@ Error parse_err(std::string_view in, std::string_view id, int line) {
 }
 #define ERR(in, id) parse_err((in), (id), __LINE__)
 
-// Test-side base64 (independent of the library's).
-std::string b64(std::string_view s) {
-  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : s) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) { bits -= 6; out += A[(acc >> bits) & 63]; }
-  }
-  if (bits) out += A[(acc << (6 - bits)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
 
 const char *kUnknown = "GHWAT0101E", *kMissing = "GHWAT0102E", *kBad = "GHWAT0103E", *kQuote = "GHWAT0104E",
            *kEncoding = "GHWAT0105E", *kTooLong = "GHWAT0106E", *kExtra = "GHWAT0107E";
