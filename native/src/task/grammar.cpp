@@ -205,27 +205,6 @@ bool b64_decode(std::string_view s, std::string &out) {
   return (acc & ((1u << bits) - 1)) == 0;
 }
 
-std::string b64_encode(std::string_view s) {
-  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((s.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= s.size(); i += 3) {
-    const std::uint32_t v = (std::uint32_t(static_cast<unsigned char>(s[i])) << 16) |
-                            (std::uint32_t(static_cast<unsigned char>(s[i + 1])) << 8) |
-                            std::uint32_t(static_cast<unsigned char>(s[i + 2]));
-    out += A[(v >> 18) & 63]; out += A[(v >> 12) & 63]; out += A[(v >> 6) & 63]; out += A[v & 63];
-  }
-  if (s.size() - i == 1) {
-    const std::uint32_t v = std::uint32_t(static_cast<unsigned char>(s[i])) << 16;
-    out += A[(v >> 18) & 63]; out += A[(v >> 12) & 63]; out += "==";
-  } else if (s.size() - i == 2) {
-    const std::uint32_t v = (std::uint32_t(static_cast<unsigned char>(s[i])) << 16) |
-                            (std::uint32_t(static_cast<unsigned char>(s[i + 1])) << 8);
-    out += A[(v >> 18) & 63]; out += A[(v >> 12) & 63]; out += A[(v >> 6) & 63]; out += '=';
-  }
-  return out;
-}
 
 bool is_base64url(std::string_view s) {
   for (char c : s) {
@@ -262,7 +241,7 @@ std::string session_token(const Command &c) {
   if (!c.session_server_name) return c.session_id;
   std::string name = *c.session_server_name;
   if (c.session_server_nul) name += '\0';
-  std::string r = b64_encode(name);
+  std::string r = base64_encode(name);
   r += '_';
   r += c.session_id;
   return r;
@@ -513,6 +492,28 @@ private:
 };
 
 } // namespace
+
+std::string base64_encode(std::string_view s) {
+  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((s.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= s.size(); i += 3) {
+    const std::uint32_t v = (std::uint32_t(static_cast<unsigned char>(s[i])) << 16) |
+                            (std::uint32_t(static_cast<unsigned char>(s[i + 1])) << 8) |
+                            std::uint32_t(static_cast<unsigned char>(s[i + 2]));
+    out += A[(v >> 18) & 63]; out += A[(v >> 12) & 63]; out += A[(v >> 6) & 63]; out += A[v & 63];
+  }
+  if (s.size() - i == 1) {
+    const std::uint32_t v = std::uint32_t(static_cast<unsigned char>(s[i])) << 16;
+    out += A[(v >> 18) & 63]; out += A[(v >> 12) & 63]; out += "==";
+  } else if (s.size() - i == 2) {
+    const std::uint32_t v = (std::uint32_t(static_cast<unsigned char>(s[i])) << 16) |
+                            (std::uint32_t(static_cast<unsigned char>(s[i + 1])) << 8);
+    out += A[(v >> 18) & 63]; out += A[(v >> 12) & 63]; out += A[(v >> 6) & 63]; out += '=';
+  }
+  return out;
+}
 
 bool Command::operator==(const Command &o) const {
   return kind == o.kind && server_name == o.server_name && session_id == o.session_id &&

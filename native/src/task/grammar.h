@@ -167,6 +167,10 @@ std::string format(const Command &cmd);
 // does not validate; an invalid ID (see valid_text) will not parse.
 std::string quote(std::string_view user_id);
 
+// Standard base64 with `=` padding: the encoding of the server name in a
+// whole user session ID string (parse() decodes it).
+std::string base64_encode(std::string_view bytes);
+
 // Argument validity, as parse() applies it.
 bool valid_text(std::string_view s);        // user_id / pattern / replica_set / help word
 bool valid_server_name(std::string_view s); // [A-Za-z0-9._-]{1,256}

@@ -8,37 +8,10 @@
 
 namespace gh::task {
 
-namespace {
-
-// Standard base64 with padding. grammar.cpp has the decoder; this small
-// encoder is kept here rather than widening grammar.h's interface, and
-// task_exec_test checks that the two agree (parse of our strings).
-std::string base64(std::string_view s) {
-  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((s.size() + 2) / 3 * 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : s) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += A[(acc >> bits) & 63];
-    }
-    acc &= 0xFF; // keep only bits not yet emitted (at most 6 of them)
-  }
-  if (bits) out += A[(acc << (6 - bits)) & 63];
-  while (out.size() % 4) out += '=';
-  return out;
-}
-
-} // namespace
-
 std::string user_session_id_string(std::string_view session_server_name, std::string_view user_session_id) {
   std::string name(session_server_name);
   name += '\0';
-  std::string out = base64(name);
+  std::string out = base64_encode(name);
   out += '_';
   out += user_session_id;
   return out;
