@@ -6,6 +6,7 @@
 // allocation, concurrent use, and the C API's argument checks.
 #include "check.h"
 #include "test_base64.h"
+#include "test_strings.h"
 #include "executor.h"
 #include "gatehouse.h"
 #include "grammar.h"
@@ -59,29 +60,6 @@ namespace {
 constexpr std::uint64_t kT0 = 1700000000000ull; // 2023-11-14T22:13:20.000Z
 const char *kServer = "default-webseald-host1";
 const char *kSessionServer = "host1-default";
-
-std::string show(std::string_view s) {
-  std::string r;
-  for (unsigned char c : s.substr(0, 300)) {
-    if (c >= 0x20 && c < 0x7F) r += static_cast<char>(c);
-    else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      r += buf;
-    }
-  }
-  return r;
-}
-
-#define CHECK_STR(a, b)                                                                                            \
-  do {                                                                                                             \
-    std::string va_ = std::string(a), vb_ = std::string(b);                                                        \
-    if (va_ != vb_) {                                                                                              \
-      ++failures();                                                                                                \
-      std::fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" vs \"%s\")\n", __FILE__, __LINE__, #a, #b,             \
-                   show(va_).c_str(), show(vb_).c_str());                                                          \
-    }                                                                                                              \
-  } while (0)
 
 std::string unique_name() {
   static std::atomic<int> n{0};

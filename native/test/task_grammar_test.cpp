@@ -3,6 +3,7 @@
 // limits and hostile input, and a format -> parse round-trip property test.
 #include "check.h"
 #include "test_base64.h"
+#include "test_strings.h"
 #include "gatehouse.h"
 #include "grammar.h"
 
@@ -20,20 +21,6 @@ using namespace std::string_literals;
 namespace {
 
 // Printable rendering of arbitrary bytes for failure messages.
-std::string show(std::string_view s) {
-  std::string r;
-  for (unsigned char c : s.substr(0, 200)) {
-    if (c >= 0x20 && c < 0x7F && c != '\\') r += static_cast<char>(c);
-    else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      r += buf;
-    }
-  }
-  if (s.size() > 200) r += "...(" + std::to_string(s.size()) + " bytes)";
-  return r;
-}
-
 std::string describe(const Command &c) {
   std::string r = std::string(kind_name(c.kind));
   if (c.server_name) r += " server=" + show(*c.server_name);
@@ -46,16 +33,6 @@ std::string describe(const Command &c) {
   for (auto &w : c.help_topic) r += " word=" + show(w);
   return r;
 }
-
-#define CHECK_STR(a, b)                                                                                            \
-  do {                                                                                                             \
-    std::string va_ = std::string(a), vb_ = std::string(b);                                                        \
-    if (va_ != vb_) {                                                                                              \
-      ++failures();                                                                                                \
-      std::fprintf(stderr, "  FAIL %s:%d: %s == %s (\"%s\" vs \"%s\")\n", __FILE__, __LINE__, #a, #b,             \
-                   show(va_).c_str(), show(vb_).c_str());                                                          \
-    }                                                                                                              \
-  } while (0)
 
 // Parses `in`, which must succeed; also checks parse(format(c)) == c and
 // that format() is a fixed point.
