@@ -233,7 +233,7 @@ export class SessionCache {
   }
 
   #cacheValid(slot: number, seq: number): CachedValid | undefined {
-    const id = this.#identities[slot]?.seq === seq ? this.#identities[slot] : this.#readIdentity(slot, seq);
+    const id = this.#identity(slot, seq);
     if (id === undefined) return undefined;
     const out = this.#out;
     const view: MutableView = {
@@ -254,6 +254,12 @@ export class SessionCache {
     const cached: CachedValid = { seq, view, result: Object.freeze({ valid: true as const, session: view }) };
     this.#valid[slot] = cached;
     return cached;
+  }
+
+  /** The login, attributes and user session ID of a slot incarnation: cached, else read once. */
+  #identity(slot: number, seq: number): Identity | undefined {
+    const cached = this.#identities[slot];
+    return cached?.seq === seq ? cached : this.#readIdentity(slot, seq);
   }
 
   #readIdentity(slot: number, seq: number): Identity | undefined {
@@ -330,7 +336,7 @@ export class SessionCache {
     const max = checkUint(options?.max, 'max', 100_000, 100);
     const r = nativeCall(() => native.list(this.#h(), kind, text, checkTime(options?.now), max));
     const sessions = r.sessions.map((info) => {
-      const id = this.#identities[info.slot]?.seq === info.seq ? this.#identities[info.slot] : this.#readIdentity(info.slot, info.seq);
+      const id = this.#identity(info.slot, info.seq);
       return id ? viewOf(info, id) : undefined;
     }).filter((s): s is SessionView => s !== undefined);
     return { total: r.total, sessions };

@@ -1,26 +1,20 @@
 // quote.ts -- the grammar's token rules, for building task strings: quote
 // only when needed, escape `"` and `\` inside quotes, and validate each
 // argument the way the native parser will.
+import { checkLoginId } from '../session/checks.js';
 import { InvalidArgumentError } from '../session/errors.js';
 
-export const MAX_TEXT_BYTES = 256;
 export const MAX_SESSION_ID_BYTES = 1024;
 export const DEFAULT_MAX = 100;
 export const MAX_MAX = 100_000;
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const SESSION_ID = /^[\x21\x23-\x5b\x5d-\x7e]+$/;  // printable ASCII but space, " and \
 
-/** A user ID, pattern, replica set or help word: 1..256 bytes, no control characters. */
-export function checkText(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new InvalidArgumentError(`${what} must be a string`);
-  if (value.length === 0) throw new InvalidArgumentError(`${what} must not be empty`);
-  if (!value.isWellFormed()) throw new InvalidArgumentError(`${what} is not well-formed Unicode (lone surrogate)`);
-  if (CONTROL.test(value)) throw new InvalidArgumentError(`${what} must not contain control characters or tabs`);
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > MAX_TEXT_BYTES) throw new InvalidArgumentError(`${what} is ${bytes} bytes of UTF-8; the limit is ${MAX_TEXT_BYTES}`);
-  return value;
-}
+/**
+ * A user ID, pattern, replica set or help word: the same rules as a login ID
+ * (1..256 bytes of UTF-8, well-formed, no control characters -- tabs included).
+ */
+export const checkText = (value: unknown, what: string): string => checkLoginId(value, what);
 
 export function checkSessionToken(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SESSION_ID_BYTES || !SESSION_ID.test(value))
