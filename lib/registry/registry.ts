@@ -19,6 +19,14 @@ export interface UserRecord {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
+export interface UserPatch {
+  readonly accountValid?: boolean;
+  readonly groups?: readonly string[];
+  readonly maxConcurrentWebSessions?: ConcurrentSessionPolicy;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly dn?: string;
+}
+
 export type AuthFailure = 'unknown_user' | 'bad_password' | 'account_invalid';
 
 export type AuthOutcome =
@@ -34,6 +42,12 @@ export interface UserRegistry {
   authenticate(id: string, password: string): Promise<AuthOutcome>;
   /** The current record, or undefined. Cheap: served from memory. */
   lookup(id: string): UserRecord | undefined;
+  /**
+   * Changes a user and persists the change (atomically, for the file
+   * registry). Used by account invalidation in the admin plane. Rejects with
+   * a clear error when the user does not exist.
+   */
+  update(id: string, patch: UserPatch): Promise<UserRecord>;
   /** Stops watching the backing store. */
   close(): void;
 }
