@@ -1,0 +1,147 @@
+// schema.ts -- the configuration file's schema. Stanza and entry names follow
+// the reference product's (webseald.conf) wherever the concept is the same,
+// so an administrator who knows `[session] inactive-timeout` finds it here as
+// `session.inactive-timeout`. Defaults are the reference's unless a comment
+// argues for a better one (docs/proxy.md repeats the argument).
+import os from 'node:os';
+import { z } from 'zod';
+
+/** yes/no, true/false, on/off: webseald.conf spells booleans `yes`/`no`. */
+const yesNo = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (s === 'yes' || s === 'true' || s === 'on') return true;
+  if (s === 'no' || s === 'false' || s === 'off') return false;
+  return v;
+}, z.boolean({ error: 'expected yes or no' }));
+
+const seconds = (max = 10 * 365 * 86400) => z.number({ error: 'expected a number of seconds' }).int('expected whole seconds').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
+const port = z.number({ error: 'expected a port number' }).int().min(0).max(65535);
+const host = z.string().min(1).max(255);
+// Header names: the reference allows A-Z a-z 0-9 - _ only.
+const headerName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'header names are 1-64 of A-Z a-z 0-9 - _');
+// Cookie names: "Cookie names must be alphanumeric" (we also allow - and _, as the defaults use -).
+const cookieName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'cookie names are 1-64 of A-Z a-z 0-9 - _');
+const serverNamePart = z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'use 1-256 of A-Z a-z 0-9 . _ -');
+
+export const concurrentPolicy = z.union([
+  z.enum(['unset', 'unlimited', 'displace']),
+  z.number().int().min(1).max(1_000_000),
+], { error: 'expected unset, unlimited, displace or a number of sessions' });
+
+const backendUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.search && !u.hash && !u.username;
+  } catch { return false; }
+}, 'expected http(s)://host:port with no path, query or credentials');
+
+const JUNCTION_POINT = /^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/;
+
+/** `-c` header types, as the reference's junction option spells them. */
+export const IDENTITY_TYPES = ['iv_user', 'iv_user_l', 'iv_groups', 'iv_creds'] as const;
+
+const junction = z.strictObject({
+  servers: z.array(backendUrl).min(1, 'a junction needs at least one server'),
+  // `-c`: which identity headers this junction receives. `all` = iv_user,iv_groups,iv_creds (as the reference: not iv_user_l).
+  c: z.union([z.literal('all'), z.array(z.enum(IDENTITY_TYPES))], { error: `expected all or a list of ${IDENTITY_TYPES.join(', ')}` }).default([]),
+  // `-r`: iv-remote-address.
+  r: yesNo.default(false),
+  'strip-point': yesNo.default(true),
+  'connect-timeout': seconds(3600).default(5),
+  'response-timeout': seconds(86400).default(120),
+  'failure-backoff': seconds(3600).default(10),
+  'ca-file': z.string().min(1).optional(),
+  // Serve without a session (no login page). Identity headers then say "Unauthenticated".
+  public: yesNo.default(false),
+  // Responses to these paths may carry `am-eai-server-task` (the EAI trigger).
+  'eai-trigger-urls': z.array(z.string().regex(/^\/[^\s]*$/, 'trigger URLs are paths starting with /')).default([]),
+  // Which EAI tasks this junction's back-end may run: its permission.
+  'eai-tasks': z.array(z.enum(['terminate session', 'terminate all_sessions', 'refresh all_sessions'])).default(['terminate session', 'terminate all_sessions']),
+});
+
+const listener = z.strictObject({ host: host.default('127.0.0.1'), port: port });
+const tlsListener = listener.extend({ cert: z.string().min(1), key: z.string().min(1) });
+
+export const configSchema = z.strictObject({
+  server: z.strictObject({
+    // `[server] server-name`, `<host>-<instance>`: encoded in user session ID strings.
+    'server-name': serverNamePart.default(`${hostLabel()}-default`),
+    // The pdadmin name tasks are sent to, `<instance>-webseald-<host>`.
+    'pdadmin-server-name': serverNamePart.default(`default-webseald-${hostLabel()}`),
+    'replica-set': serverNamePart.default('default'),
+    workers: z.number().int().min(0).max(256).default(os.availableParallelism()),
+    // Name of the shared-memory session table; default derived from server-name.
+    'table-name': z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).optional(),
+    // Where generated certificates, default audit and token files live.
+    'state-dir': z.string().min(1).default('./gatehouse-state'),
+  }).prefault({}),
+  listen: z.strictObject({
+    http: z.union([z.literal(false), listener]).default({ host: '127.0.0.1', port: 8080 }),
+    https: z.union([z.literal(false), tlsListener]).default(false),
+    'keep-alive-timeout': seconds(3600).default(5),
+  }).prefault({}),
+  session: z.strictObject({
+    'max-entries': z.number().int().min(1).max(1 << 24).default(4096),
+    timeout: seconds().default(3600),
+    'inactive-timeout': seconds().default(600),
+    'tcp-session-cookie-name': cookieName.default('PD-H-SESSION-ID'),
+    'ssl-session-cookie-name': cookieName.default('PD-S-SESSION-ID'),
+    'logout-remove-cookie': yesNo.default(false),
+    'prompt-for-displacement': yesNo.default(true),
+    'max-concurrent-web-sessions': concurrentPolicy.default('unset'),
+    // Bytes per session for login ID + credential attributes (groups, attributes).
+    'credential-bytes': z.number().int().min(64).max(65536).multipleOf(8).default(1024),
+    // How often expired sessions are reaped (so they stop counting against policy).
+    'reap-interval': seconds(3600).default(10),
+  }).prefault({}),
+  'acnt-mgt': z.strictObject({
+    // A folder whose files replace the default pages (login.html, logout.html, ...).
+    templates: z.string().min(1).optional(),
+    // Where to go after a login that had no original URL.
+    'login-redirect-page': z.string().regex(/^\/[^\s]*$/).default('/'),
+  }).prefault({}),
+  ba: z.strictObject({
+    // `[ba] ba-auth`: none | http | https | both.
+    'ba-auth': z.enum(['none', 'http', 'https', 'both']).default('none'),
+    'basic-auth-realm': z.string().regex(/^[\x20-\x7e]{1,64}$/).refine((s) => !s.includes('"')).default('Gatehouse'),
+  }).prefault({}),
+  'header-names': z.strictObject({
+    // `[header-names] server-name = iv_server_name`; '' disables.
+    'server-name': z.union([z.literal(''), headerName]).default('iv_server_name'),
+    // `credattr{<attribute>} = <header>`: e.g. tagvalue_user_session_id: user-session-id.
+    credattr: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/), headerName).default({}),
+  }).prefault({}),
+  junctions: z.record(z.string(), junction).superRefine((j, ctx) => {
+    if (Object.keys(j).length === 0) ctx.addIssue({ code: 'custom', message: 'at least one junction is needed' });
+    for (const point of Object.keys(j))
+      if (!JUNCTION_POINT.test(point))
+        ctx.addIssue({ code: 'custom', path: [point], message: 'a junction point is / or a path like /app or /apps/hr (letters, digits, . _ ~ -)' });
+  }),
+  registry: z.strictObject({ file: z.string().min(1) }),
+  admin: z.strictObject({
+    enabled: yesNo.default(true),
+    host: host.default('127.0.0.1'),
+    port: port.default(7135),
+    // `generate` writes a self-signed certificate to the state dir; `no` is plain HTTP (tests only).
+    tls: z.union([z.literal('generate'), yesNo.refine((v) => v === false, 'use generate, no, or {cert, key}'), z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })]).default('generate'),
+    policy: z.string().min(1).optional(),
+    tokens: z.string().min(1).optional(),
+    audit: z.string().min(1).optional(),
+    'client-certificates': z.strictObject({
+      ca: z.string().min(1),
+      principals: z.record(z.string().min(1), z.string().min(1)),
+    }).optional(),
+    'metrics-auth': yesNo.default(true),
+  }).prefault({}),
+  logging: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type JunctionConfig = z.infer<typeof junction>;
+
+function hostLabel(): string {
+  return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200) || 'localhost';
+}
