@@ -1,0 +1,33 @@
+// client-error.ts -- AdminApiError: every way an admin API call can fail
+// after its arguments were accepted (HTTP error replies, malformed replies,
+// transport failures), with one stable code so callers branch on fields.
+import { GatehouseError, type GatehouseErrorCode } from '../session/errors.js';
+import type { TaskMessage } from '../tasks/engine.js';
+
+/**
+ * `status` is the HTTP status, or 0 when no reply arrived (then `apiCode` is
+ * `timeout`, `connection_failed` or `tls_failed`). `apiCode` is the server's
+ * stable `error.code`, or `bad_response` for a reply that breaks the contract.
+ */
+export class AdminApiError extends GatehouseError {
+  readonly status: number;
+  readonly apiCode: string;
+  readonly messages: TaskMessage[];
+  /** From Retry-After on 429 (locked out), in seconds. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, apiCode: string, message: string, options: { messages?: TaskMessage[]; retryAfterSeconds?: number; cause?: unknown } = {}) {
+    // The cast stands until lib/session/errors.ts lists ERR_GH_ADMIN_API in GatehouseErrorCode.
+    super('ERR_GH_ADMIN_API' as GatehouseErrorCode, message);
+    this.status = status;
+    this.apiCode = apiCode;
+    this.messages = options.messages ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+
+  /** 401, 403 or 429: the credentials or their rights are the problem, not the request. */
+  get isAuthError(): boolean {
+    return this.status === 401 || this.status === 403 || this.status === 429;
+  }
+}
