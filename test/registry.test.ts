@@ -128,6 +128,17 @@ test('syntax errors, duplicate users, an empty file and an unknown version are r
   t.throws(() => parseUserFile('users:\n  "a\\u0007b": {}\n'), { message: /control characters/ });
 });
 
+test('login IDs that are Object.prototype names are ordinary users; unquoted numbers are refused', (t) => {
+  const text = serializeUsers(new Map(['__proto__', 'constructor', 'toString'].map((id) => [id, user(id, { groups: [id] })])));
+  const back = parseUserFile(text);
+  t.deepEqual([...back.keys()], ['__proto__', 'constructor', 'toString']);
+  t.deepEqual(back.get('__proto__'), user('__proto__', { groups: ['__proto__'] }));
+  t.throws(() => parseUserFile('users:\n  bob: {attributes: {__proto__: x}}\n'), { message: /users\.bob\.attributes/ });
+  t.throws(() => parseUserFile('users:\n  123: {}\n'), { message: /users\["123"\]: a login ID that YAML reads as a number must be quoted/ });
+  t.throws(() => parseUserFile('users: {}\ngroups: {}\n'), { message: /unknown key 'groups'/ });
+  t.is(parseUserFile('users:\n  "123": {}\n').get('123')!.dn, 'cn=123,o=gatehouse');
+});
+
 test('defaults and the yes/no spellings of account-valid', (t) => {
   const users = parseUserFile([
     'users:',

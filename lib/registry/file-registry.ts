@@ -153,6 +153,28 @@ function checkText(value: unknown, what: string): string {
   return value;
 }
 
+/**
+ * Validates a new user and fills in the defaults, without touching any file
+ * (the CLI calls it before it creates a registry). The password is checked,
+ * not hashed: the result has no `password`.
+ */
+export function checkNewUser(input: NewUser): StoredUser {
+  if (input === null || typeof input !== 'object') throw new InvalidArgumentError('user must be an object');
+  const id = checkLoginId(input.id, 'login ID');
+  if (input.accountValid !== undefined && typeof input.accountValid !== 'boolean') throw new InvalidArgumentError('accountValid must be a boolean');
+  if (input.password !== undefined) checkPassword(input.password);
+  const user: StoredUser = {
+    id,
+    dn: input.dn === undefined ? defaultDn(id) : checkText(input.dn, 'dn'),
+    groups: checkGroups(input.groups ?? []),
+    accountValid: input.accountValid ?? true,
+    maxConcurrentWebSessions: validatePolicy(input.maxConcurrentWebSessions ?? 'unset'),
+    attributes: checkAttributes(input.attributes ?? {}),
+  };
+  if (input.description !== undefined) user.description = checkText(input.description, 'description');
+  return user;
+}
+
 function notFound(id: string): RegistryError {
   return new RegistryError('ERR_GH_USER_NOT_FOUND', `user '${id}' does not exist`);
 }
@@ -262,24 +284,13 @@ export class FileRegistry implements UserRegistry {
 
   /** Adds a user (ERR_GH_USER_EXISTS if the ID is taken). The password is hashed before the lock is taken. */
   async createUser(input: NewUser): Promise<UserDetails> {
-    if (input === null || typeof input !== 'object') throw new InvalidArgumentError('user must be an object');
-    const id = checkLoginId(input.id, 'login ID');
-    const user: StoredUser = {
-      id,
-      dn: input.dn === undefined ? defaultDn(id) : checkText(input.dn, 'dn'),
-      groups: checkGroups(input.groups ?? []),
-      accountValid: input.accountValid ?? true,
-      maxConcurrentWebSessions: validatePolicy(input.maxConcurrentWebSessions ?? 'unset'),
-      attributes: checkAttributes(input.attributes ?? {}),
-    };
-    if (typeof user.accountValid !== 'boolean') throw new InvalidArgumentError('accountValid must be a boolean');
-    if (input.description !== undefined) user.description = checkText(input.description, 'description');
+    const user = checkNewUser(input);
     if (input.password !== undefined) user.password = await hashPassword(checkPassword(input.password), this.#options.hash);
     await this.#change((users) => {
-      if (users.has(id)) throw new RegistryError('ERR_GH_USER_EXISTS', `user '${id}' already exists`);
-      users.set(id, user);
+      if (users.has(user.id)) throw new RegistryError('ERR_GH_USER_EXISTS', `user '${user.id}' already exists`);
+      users.set(user.id, user);
     });
-    return this.details(id)!;
+    return this.details(user.id)!;
   }
 
   /**

@@ -3,7 +3,7 @@
 export type {
   UserRegistry, UserRecord, UserPatch, AuthOutcome, AuthFailure, ConcurrentSessionPolicy,
 } from './registry.js';
-export { FileRegistry, matchPattern } from './file-registry.js';
+export { FileRegistry, matchPattern, checkNewUser } from './file-registry.js';
 export type { FileRegistryOptions, RegistryLogger, UserDetails, NewUser, UserEdit, UserListing } from './file-registry.js';
 export {
   hashPassword, verifyPassword, parsePasswordHash, isPasswordHash, checkPassword, needsRehash, burnVerify,
@@ -12,7 +12,7 @@ export {
 export type { ScryptParams, ParsedHash } from './password.js';
 export {
   changeUsers, createUserFile, readUserFile, parseUserFile, serializeUsers, writeFileAtomic, withFileLock,
-  validatePolicy, defaultDn, RegistryError, RegistryFileError, FILE_VERSION, POLICY_MAX,
+  validatePolicy, defaultDn, ATTRIBUTE_NAME, RegistryError, RegistryFileError, FILE_VERSION, POLICY_MAX,
 } from './user-file.js';
 export type {
   StoredUser, UserTable, ChangeOptions, ChangeResult, LockOptions, LoadedFile, FileSignature, RegistryErrorCode,

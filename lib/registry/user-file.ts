@@ -62,8 +62,8 @@ export type UserTable = Map<string, StoredUser>;
 
 export const FILE_VERSION = 1;
 export const POLICY_MAX = 1_000_000;
-/** Same rule as credential attribute names in the session table. */
-export const ATTRIBUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** The session table's rule for credential attribute names (less `__proto__`, which no object can hold as data). */
+export const ATTRIBUTE_NAME = /^(?!__proto__$)[A-Za-z0-9_.:-]{1,128}$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -114,6 +114,25 @@ const policy = z.unknown().transform((v, ctx) => {
   }
 });
 
+// Checked by hand rather than with z.record, which silently drops a `__proto__` key.
+const attributes = z.unknown().transform((v, ctx) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'expected a map of names to strings' });
+    return z.NEVER;
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(v)) {
+    const problem = !ATTRIBUTE_NAME.test(name) ? 'attribute names are 1-128 of A-Z a-z 0-9 _ . : -'
+      : typeof value !== 'string' ? 'expected a string (quote numbers and yes/no)'
+      : value.length > 4096 ? 'must be at most 4096 characters'
+      : !value.isWellFormed() ? 'is not well-formed Unicode'
+      : null;
+    if (problem === null) out[name] = value as string;
+    else ctx.addIssue({ code: 'custom', path: [name], message: problem });
+  }
+  return out;
+});
+
 const userSchema = z.strictObject({
   dn: line('a string', 1024).optional(),
   password: z.string({ error: 'expected a string' })
@@ -122,26 +141,20 @@ const userSchema = z.strictObject({
   groups: z.array(groupName, { error: 'expected a list of strings' }).default([]),
   'account-valid': yesNo.default(true),
   'max-concurrent-web-sessions': policy.default('unset'),
-  attributes: z.record(
-    z.string().regex(ATTRIBUTE_NAME, 'attribute names are 1-128 of A-Z a-z 0-9 _ . : -'),
-    z.string({ error: 'expected a string (quote numbers and yes/no)' }).max(4096, 'must be at most 4096 characters')
-      .refine((s) => s.isWellFormed(), 'is not well-formed Unicode'),
-    { error: 'expected a map of names to strings' },
-  ).default({}),
+  attributes: attributes.default({}),
   description: line('a string', 1024).optional(),
 }, { error: 'expected a map of user fields' });
 
-/** YAML `key:` with nothing after it is null: treat it as "not given". */
-const dropNulls = (v: unknown): unknown => {
-  if (v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) return v;
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== null));
-};
+/**
+ * A YAML mapping read as a Map, as a plain object zod can check. Entries are
+ * defined (never assigned), so a key like `__proto__` stays an ordinary key.
+ * `key:` with nothing after it is null: treated as "not given".
+ */
+function plainObject(m: Map<unknown, unknown>): Record<string, unknown> {
+  return Object.fromEntries([...m].filter(([, v]) => v !== null).map(([k, v]) => [String(k), v instanceof Map ? plainObject(v) : v]));
+}
 
-const fileSchema = z.strictObject({
-  version: z.literal(FILE_VERSION, { error: `expected ${FILE_VERSION} (the only format version)` }).default(FILE_VERSION),
-  users: z.record(z.string(), z.preprocess(dropNulls, userSchema), { error: 'expected a map of users by login ID' }),
-}, { error: 'expected a map with a `users` key' });
+const TOP_KEYS = new Set(['version', 'users']);
 
 /** `users.bob.groups[0]` or `users["a b"].dn` from a zod issue path. */
 export function keyPath(parts: readonly PropertyKey[]): string {
@@ -167,27 +180,38 @@ export function parseUserFile(text: string, file = 'registry'): UserTable {
   if (doc.errors.length > 0) throw new RegistryFileError(file, doc.errors.map((e) => `syntax: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 100 });
+    // Maps, not objects: login IDs are keys, and no ID may clash with Object.prototype.
+    raw = doc.toJS({ maxAliasCount: 100, mapAsMap: true });
   } catch (err) {
     throw new RegistryFileError(file, [`syntax: ${(err as Error).message}`]);
   }
-  const result = fileSchema.safeParse(raw);
-  // Login IDs are map keys: check them with the session table's rule, next to the schema's findings.
-  const rawUsers = (raw as { users?: unknown } | null)?.users;
+  if (!(raw instanceof Map) || !raw.has('users')) throw new RegistryFileError(file, ['(top level): expected a map with a `users` key']);
   const problems: string[] = [];
-  if (rawUsers !== null && typeof rawUsers === 'object') {
-    for (const id of Object.keys(rawUsers)) {
-      try {
-        checkLoginId(id, 'login ID');
-      } catch (err) {
-        problems.push(`${keyPath(['users', id])}: ${(err as Error).message}`);
-      }
-    }
-  }
-  if (!result.success) problems.unshift(...result.error.issues.map(describe));
-  if (problems.length > 0 || !result.success) throw new RegistryFileError(file, problems);
+  const unknown = [...raw.keys()].filter((k) => !TOP_KEYS.has(k as string));
+  if (unknown.length > 0) problems.push(`(top level): unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${String(k)}'`).join(', ')}`);
+  if (raw.has('version') && raw.get('version') !== FILE_VERSION) problems.push(`version: expected ${FILE_VERSION} (the only format version)`);
+  const rawUsers = raw.get('users');
+  if (!(rawUsers instanceof Map)) throw new RegistryFileError(file, [...problems, 'users: expected a map of users by login ID']);
   const users: UserTable = new Map();
-  for (const [id, u] of Object.entries(result.data.users)) {
+  for (const [key, value] of rawUsers) {
+    const id = typeof key === 'string' ? key : String(key);
+    const where = keyPath(['users', id]);
+    if (typeof key !== 'string') {
+      problems.push(`${where}: a login ID that YAML reads as a ${key === null ? 'null' : typeof key} must be quoted`);
+      continue;
+    }
+    try {
+      checkLoginId(id, 'login ID');
+    } catch (err) {
+      problems.push(`${where}: ${(err as Error).message}`);
+      continue;
+    }
+    const result = userSchema.safeParse(value === null ? {} : value instanceof Map ? plainObject(value) : value);
+    if (!result.success) {
+      problems.push(...result.error.issues.map((i) => describe({ ...i, path: ['users', id, ...i.path] })));
+      continue;
+    }
+    const u = result.data;
     const user: StoredUser = {
       id,
       dn: u.dn ?? defaultDn(id),
@@ -200,6 +224,7 @@ export function parseUserFile(text: string, file = 'registry'): UserTable {
     if (u.description !== undefined) user.description = u.description;
     users.set(id, user);
   }
+  if (problems.length > 0) throw new RegistryFileError(file, problems);
   return users;
 }
 
