@@ -1,0 +1,44 @@
+// admin-format.ts -- how `gatehouse admin` prints replies: like pdadmin,
+// result lines first, then each message as `<ID> <text>` (errors with their
+// status code in hex, as pdadmin shows failures), errors on stderr; or the
+// reply as one line of JSON with --json.
+import type { AdminApiError } from '../admin/client.js';
+import type { TaskMessage, TaskResponse } from '../tasks/engine.js';
+
+/** Where output goes: ordinary lines and error lines. */
+export interface Printer {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function messageLine(m: TaskMessage): string {
+  return m.severity === 'error' ? `${m.id} ${m.text} (0x${m.code.toString(16).padStart(8, '0')})` : `${m.id} ${m.text}`;
+}
+
+export function printTaskResponse(p: Printer, r: TaskResponse, json: boolean): void {
+  if (json) { p.out(JSON.stringify(r)); return; }
+  for (const line of r.results) p.out(line);
+  for (const m of r.messages) (m.severity === 'error' ? p.err : p.out)(messageLine(m));
+}
+
+export function printLines(p: Printer, key: string, lines: readonly string[], json: boolean): void {
+  if (json) p.out(JSON.stringify({ [key]: lines }));
+  else for (const line of lines) p.out(line);
+}
+
+/** An AdminApiError with the server's message, its stable code and any task messages with their IDs. */
+export function printApiError(p: Printer, e: AdminApiError, json: boolean): void {
+  if (json) {
+    p.out(JSON.stringify({ error: { code: e.apiCode, message: e.message, status: e.status }, messages: e.messages }));
+    return;
+  }
+  for (const m of e.messages) p.err(messageLine(m));
+  const where = e.status === 0 ? e.apiCode : `${e.apiCode}, HTTP ${e.status}`;
+  const retry = e.retryAfterSeconds === undefined ? '' : `; retry in ${e.retryAfterSeconds} s`;
+  p.err(`Error: ${e.message} (${where}${retry})`);
+}
+
+export function printError(p: Printer, message: string, json: boolean, code = 'usage'): void {
+  if (json) p.out(JSON.stringify({ error: { code, message } }));
+  else p.err(`Error: ${message}`);
+}
