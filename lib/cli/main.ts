@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// main.ts -- the `gatehouse` command. The reverse proxy (`serve`) arrives
-// with its issue; for now the command manages and inspects session tables.
+// main.ts -- the `gatehouse` command: serve the proxy, run the demo, manage
+// users, tokens and session tables, and administer a running server.
 import { parseArgs } from 'node:util';
 import { SessionCache, GatehouseError } from '../index.js';
 import { formatStats } from './format.js';
-import { runDemo } from './demo.js';
+import { runTableDemo } from './table-demo.js';
 
 const USAGE = `usage: gatehouse <command> [options]
 
 commands:
-  demo                          create a demo table, log demo users in, end their sessions, print stats
+  serve --config <file> [--workers N]   run the reverse proxy and the admin listener (docs/proxy.md)
+  demo                          the proxy with a demo back-end and demo users (what npm start runs)
+  user <create|modify|delete|list|show> ...   the file user registry (gatehouse user --help)
+  token <create|list|revoke> ...              admin API tokens (gatehouse token --help)
+  admin [command ...]           pdadmin-style admin shell / one-shot commands (gatehouse admin --help)
+  table demo                    create a demo table, log demo users in, end their sessions, print stats
   table create <name> [--capacity N] [--credential-bytes N]
   table stats <name> [--json]   live sessions, users, ended sessions by reason
   table check <name>            walk the table and verify every invariant
@@ -35,7 +40,7 @@ function main(argv: string[]): void {
   });
   const [command, sub, name] = positionals;
   if (values.help || command === undefined) { process.stdout.write(USAGE); return; }
-  if (command === 'demo') { runDemo(); return; }
+  if (command === 'table' && sub === 'demo') { runTableDemo(); return; }
   if (command !== 'table' || sub === undefined || name === undefined) fail(`unknown command\n${USAGE}`);
   const number = (s: string, what: string): number => {
     if (!/^\d+$/.test(s)) fail(`--${what} must be a whole number, got '${s}'`);
@@ -76,8 +81,25 @@ function main(argv: string[]): void {
   }
 }
 
-try {
-  main(process.argv.slice(2));
+// Commands with their own argument parsing, and long-running ones; loaded on
+// use so `gatehouse user list` does not load the proxy.
+const ASYNC_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: async (argv) => (await import('./serve.js')).runServe(argv),
+  demo: async () => (await import('../server/demo.js')).runDemo(),
+  user: async (argv) => (await import('./user.js')).runUserCommand(argv),
+  token: async (argv) => (await import('./token.js')).runTokenCommand(argv),
+  admin: async (argv) => (await import('./admin.js')).runAdminCommand(argv),
+};
+
+const argv = process.argv.slice(2);
+const run = argv[0] === undefined ? undefined : ASYNC_COMMANDS[argv[0]];
+if (run !== undefined) {
+  run(argv.slice(1)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+    process.stderr.write(`gatehouse: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+} else try {
+  main(argv);
 } catch (err) {
   if (err instanceof GatehouseError) fail(`${err.message} (${err.code})`);
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail(err.message);

@@ -1,8 +1,8 @@
-// demo.ts -- `npm start` until the proxy lands: shows the table at work.
+// table-demo.ts -- `gatehouse table demo`: the session table at work, no proxy.
 import { SessionCache } from '../index.js';
 import { formatStats } from './format.js';
 
-export function runDemo(): void {
+export function runTableDemo(): void {
   const name = `gatehouse-demo-${process.pid}`;
   const cache = SessionCache.create(name, { capacity: 4096 });
   try {

@@ -1,0 +1,90 @@
+// basic-auth.ts -- HTTP basic authentication (`[ba] ba-auth`). A browser
+// resends the same Authorization header on every request, so each worker
+// remembers which session a header (by keyed hash, never the password)
+// already opened: one scrypt per login, not per request. When that session
+// was ended by an administrator, displaced or logged out, the header is
+// answered with a fresh challenge instead of a silent new login.
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InvalidReason } from '../session/reasons.js';
+import { readCookie, sessionCookie } from './cookies.js';
+import { credentialFromSession, userSessionIdString, type SessionCredential } from './credential.js';
+import type { GatewayDeps, LoginResponder } from './gateway.js';
+import { basicCredentials, sendHtml } from './http-util.js';
+import { ACCOUNT_INVALID, LOGIN_FAILED } from './pkms.js';
+import type { SessionStarter } from './session-start.js';
+
+const REMEMBERED_MAX = 10_000;
+/** Ends that must not be undone by the browser resending its credentials. */
+const DELIBERATE_ENDS: ReadonlySet<InvalidReason> = new Set([
+  'logged_out', 'terminated', 'all_sessions_terminated', 'signed_out_everywhere', 'displaced',
+]);
+
+export class BasicAuth {
+  readonly challenge: string;
+  readonly #d: GatewayDeps;
+  readonly #starter: SessionStarter;
+  readonly #gw: LoginResponder;
+  readonly #mode: GatewayDeps['config']['ba']['ba-auth'];
+  readonly #pepper = crypto.randomBytes(32);
+  readonly #sessions = new Map<string, string>();  // keyed hash of the header -> session ID
+
+  constructor(deps: GatewayDeps, starter: SessionStarter, gw: LoginResponder) {
+    this.#d = deps;
+    this.#starter = starter;
+    this.#gw = gw;
+    this.#mode = deps.config.ba['ba-auth'];
+    this.challenge = `Basic realm="${deps.config.ba['basic-auth-realm']}", charset="UTF-8"`;
+  }
+
+  enabledFor(secure: boolean): boolean {
+    return this.#mode === 'both' || (this.#mode === 'https' && secure) || (this.#mode === 'http' && !secure);
+  }
+
+  /**
+   * Authenticates the request's Authorization header. Resolves to the
+   * credential to forward with, or undefined after answering the request
+   * itself (challenge, refusal, policy page).
+   */
+  async login(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined): Promise<SessionCredential | undefined> {
+    const header = req.headers.authorization!;
+    const creds = basicCredentials(header);
+    if (creds === undefined) { this.#gw.loginPage(req, res, url, secure, stale, 'Malformed Authorization header.', 401); return undefined; }
+    const key = crypto.createHmac('sha256', this.#pepper).update(header).digest('base64url');
+    const remembered = this.#sessions.get(key);
+    if (remembered !== undefined) {
+      const r = this.#d.cache.validate(remembered);
+      if (r.valid) return this.#credential(r.session);
+      this.#sessions.delete(key);
+      if (DELIBERATE_ENDS.has(r.reason)) { this.#gw.loginPage(req, res, url, secure, r.reason, '', 401); return undefined; }
+    } else if (stale !== undefined && DELIBERATE_ENDS.has(stale)) {
+      // The cookie's session was ended on purpose: make the user type the password again.
+      this.#gw.loginPage(req, res, url, secure, stale, '', 401);
+      return undefined;
+    }
+    const outcome = await this.#d.registry.authenticate(creds.user, creds.password);
+    if (!outcome.ok) {
+      this.#d.metrics?.login('basic', outcome.reason);
+      this.#gw.loginPage(req, res, url, secure, undefined, outcome.reason === 'account_invalid' ? ACCOUNT_INVALID : LOGIN_FAILED, 401);
+      return undefined;
+    }
+    const old = readCookie(req.headers.cookie, this.#gw.cookieName(secure));
+    if (old !== undefined) this.#d.cache.logout(old);
+    const started = this.#starter.start(outcome.user, 'basic', !this.#d.config.session['prompt-for-displacement']);
+    if (started.kind !== 'started') {
+      // Basic authentication has no page to ask on: a limit is a refusal.
+      this.#d.metrics?.login('basic', 'too_many_sessions');
+      sendHtml(res, 403, this.#d.pages.render('login_denied_too_many', { USERNAME: outcome.user.id, URL: url }));
+      return undefined;
+    }
+    this.#d.metrics?.login('basic', 'ok');
+    if (this.#sessions.size >= REMEMBERED_MAX) this.#sessions.delete(this.#sessions.keys().next().value!);
+    this.#sessions.set(key, started.session.sessionId);
+    res.setHeader('set-cookie', sessionCookie(this.#gw.cookieName(secure), started.session.sessionId, { secure }));
+    return this.#credential(started.session);
+  }
+
+  #credential(view: Parameters<typeof credentialFromSession>[0]): SessionCredential {
+    return credentialFromSession(view, userSessionIdString(this.#d.config.server['server-name'], view.userSessionId));
+  }
+}

@@ -1,0 +1,106 @@
+// eai.ts -- the EAI trigger: a back-end response to a configured trigger
+// URL may carry `am-eai-server-task: terminate all_sessions <id>` (or
+// `terminate session <id>`). The proxy runs it through the one task engine,
+// with the permission the junction's configuration grants, records it, and
+// never lets the header reach the browser.
+import type { Logger } from 'pino';
+import type { JunctionConfig } from '../config/schema.js';
+import { parseTask } from '../tasks/parse.js';
+import type { TaskEngine, TaskResponse } from '../tasks/engine.js';
+import type { TaskKind } from '../tasks/command.js';
+
+export const EAI_TASK_HEADER = 'am-eai-server-task';
+
+const ALLOWED_NAMES: Record<JunctionConfig['eai-tasks'][number], TaskKind> = {
+  'terminate session': 'terminate_session',
+  'terminate all_sessions': 'terminate_all_sessions',
+  'refresh all_sessions': 'refresh_all_sessions',
+};
+
+export interface EaiRecord {
+  junction: string;
+  path: string;
+  clientAddress: string;
+  task: string;
+  outcome: 'allowed' | 'denied' | 'failed';
+  ended?: number;
+  detail?: string;
+}
+
+/** Turns a `*` glob over a path into a matcher (the reference's trigger syntax). */
+export function globMatcher(patterns: readonly string[]): (path: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const re = new RegExp(`^(?:${patterns.map((p) => p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')).join('|')})$`);
+  return (path) => re.test(path);
+}
+
+export class EaiTrigger {
+  readonly #isTrigger: (path: string) => boolean;
+  readonly #allowed: ReadonlySet<TaskKind>;
+  readonly #engine: TaskEngine;
+  readonly #point: string;
+  readonly #log: Logger;
+  readonly #record: (r: EaiRecord) => void;
+
+  constructor(point: string, junction: JunctionConfig, engine: TaskEngine, log: Logger, record: (r: EaiRecord) => void) {
+    this.#point = point;
+    this.#isTrigger = globMatcher(junction['eai-trigger-urls']);
+    this.#allowed = new Set(junction['eai-tasks'].map((n) => ALLOWED_NAMES[n]));
+    this.#engine = engine;
+    this.#log = log;
+    this.#record = record;
+  }
+
+  /** Whether responses to this (client-side) path are inspected at all. */
+  isTrigger(path: string): boolean {
+    return this.#isTrigger(path);
+  }
+
+  /**
+   * Removes the header from a response (always, trigger URL or not: a
+   * back-end cannot leak it to browsers) and runs it when the path is a
+   * trigger URL. Returns the task's response when one ran.
+   */
+  handle(path: string, headers: Record<string, string | string[]>, clientAddress: string): TaskResponse | undefined {
+    let value: string | string[] | undefined;
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === EAI_TASK_HEADER) { value = headers[name]; delete headers[name]; }
+    }
+    if (value === undefined || !this.#isTrigger(path)) return undefined;
+    const tasks = Array.isArray(value) ? value : [value];
+    let last: TaskResponse | undefined;
+    for (const task of tasks) last = this.#run(task.trim(), path, clientAddress);
+    return last;
+  }
+
+  #run(task: string, path: string, clientAddress: string): TaskResponse | undefined {
+    const base = { junction: this.#point, path, clientAddress, task: redactTask(task) };
+    const parsed = parseTask(task);
+    if (!parsed.ok || !this.#allowed.has(parsed.command.kind)) {
+      const detail = parsed.ok ? `task ${parsed.command.kind} is not granted to this junction (eai-tasks)` : parsed.error.text;
+      this.#log.warn({ junction: this.#point, path, detail }, 'EAI server task refused');
+      this.#record({ ...base, outcome: 'denied', detail });
+      return undefined;
+    }
+    const r = this.#engine.run(parsed.canonical);
+    const ended = endedCount(r);
+    this.#record({ ...base, outcome: r.ok ? 'allowed' : 'failed', ended, detail: r.messages.map((m) => m.id).join(',') || undefined });
+    this.#log.info({ junction: this.#point, path, task: base.task, ok: r.ok, ended }, 'EAI server task ran');
+    return r;
+  }
+}
+
+/** User session IDs are shortened in logs and audit records. */
+export function redactTask(task: string): string {
+  return task.replace(/^(\s*terminate\s+session\s+)(\S{8})\S*/i, '$1$2…');
+}
+
+/** Sessions ended, read from the engine's messages (GHWAT0001I: one; GHWAT0002I: "N session(s) ..."). */
+export function endedCount(r: TaskResponse): number {
+  let n = 0;
+  for (const m of r.messages) {
+    if (m.id === 'GHWAT0001I') n += 1;
+    else if (m.id === 'GHWAT0002I') n += Number(/^(\d+)/.exec(m.text)?.[1] ?? 0);
+  }
+  return n;
+}

@@ -1,0 +1,240 @@
+// gateway.ts -- the request pipeline: each request takes one way through,
+// parse cookie -> validate in the table -> add identity headers -> forward.
+// A request with no valid session gets the login page (saying why its old
+// session ended), or HTTP basic authentication where configured. The pkms
+// endpoints (login, logout, displacement) live in pkms.ts.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config, JunctionConfig } from '../config/schema.js';
+import type { UserRegistry } from '../registry/registry.js';
+import type { SessionCache, SessionView } from '../session/cache.js';
+import type { InvalidReason } from '../session/reasons.js';
+import type { TaskEngine } from '../tasks/engine.js';
+import { clearCookie, readCookie } from './cookies.js';
+import { credentialFromRecord, credentialFromSession, userSessionIdString, type SessionCredential } from './credential.js';
+import { EaiTrigger, type EaiRecord } from './eai.js';
+import { clientAddress, sendHtml } from './http-util.js';
+import { IdentityHeaders, reservedHeaderNames } from './identity-headers.js';
+import { Junction, type ForwardFailure } from './junction.js';
+import type { Pages, PageName } from './pages.js';
+import { reasonText } from './reason-text.js';
+import { Pkms } from './pkms.js';
+import { BasicAuth } from './basic-auth.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
+
+export interface GatewayDeps {
+  config: Config;
+  cache: SessionCache;
+  engine: TaskEngine;
+  registry: UserRegistry;
+  pages: Pages;
+  /** HMAC key shared by every worker (pending displacement logins). */
+  pendingKey: Buffer;
+  logger: Logger;
+  /** Where EAI-triggered tasks are recorded (the admin plane's audit log). */
+  recordEai?: (r: EaiRecord) => void;
+  metrics?: ProxyMetrics;
+}
+
+interface Route {
+  point: string;
+  junction: Junction;
+  config: JunctionConfig;
+  identity: IdentityHeaders;
+  eai: EaiTrigger;
+}
+
+const FAILURE_PAGES: Record<ForwardFailure, [number, PageName]> = {
+  bad_gateway: [502, 'bad_gateway'],
+  unavailable: [503, 'unavailable'],
+  timeout: [504, 'gateway_timeout'],
+};
+
+/** What the login paths need from the gateway. */
+export interface LoginResponder {
+  cookieName(secure: boolean): string;
+  loginPage(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined, error?: string, status?: number): void;
+}
+
+export class Gateway implements LoginResponder {
+  readonly #d: GatewayDeps;
+  readonly #routes: Route[];
+  readonly #credentials = new WeakMap<SessionView, SessionCredential>();
+  readonly #pkms: Pkms;
+  readonly #basic: BasicAuth;
+  readonly #tcpCookie: string;
+  readonly #sslCookie: string;
+
+  constructor(deps: GatewayDeps) {
+    this.#d = deps;
+    const { config } = deps;
+    this.#tcpCookie = config.session['tcp-session-cookie-name'];
+    this.#sslCookie = config.session['ssl-session-cookie-name'];
+    const reserved = reservedHeaderNames(config);
+    const record = deps.recordEai ?? (() => {});
+    this.#routes = Object.entries(config.junctions)
+      .sort(([a], [b]) => b.length - a.length)  // longest point first
+      .map(([point, j]) => ({
+        point,
+        config: j,
+        junction: new Junction({
+          point,
+          servers: j.servers,
+          stripPoint: j['strip-point'],
+          connectTimeoutMs: j['connect-timeout'] * 1000,
+          responseTimeoutMs: j['response-timeout'] * 1000,
+          failureBackoffMs: j['failure-backoff'] * 1000,
+          ...(j['ca-file'] ? { tls: { ca: fs.readFileSync(j['ca-file']) } } : {}),
+          sessionCookieNames: [this.#tcpCookie, this.#sslCookie],
+          reservedHeaders: reserved,
+        }),
+        identity: new IdentityHeaders(j, config['header-names'], config.server['pdadmin-server-name']),
+        eai: new EaiTrigger(point, j, deps.engine, deps.logger, record),
+      }));
+    this.#pkms = new Pkms(deps, this);
+    this.#basic = new BasicAuth(deps, this.#pkms.starter, this);
+  }
+
+  cookieName(secure: boolean): string {
+    return secure ? this.#sslCookie : this.#tcpCookie;
+  }
+
+  /** The 'request' listener. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '';
+    if (url.charCodeAt(0) !== 47 /* / */) { this.#page(res, 400, 'bad_request', { ERROR: 'The request target must be a path.' }); return; }
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path.startsWith('/pkms')) { this.#pkms.handle(req, res, path).catch((err) => this.#internal(res, err)); return; }
+    const route = this.#match(path);
+    if (route === undefined) { this.#page(res, 404, 'not_found', { URL: url }); return; }
+    const secure = (req.socket as TLSSocket).encrypted === true;
+    const sid = readCookie(req.headers.cookie, this.cookieName(secure));
+    let stale: InvalidReason | undefined;
+    if (sid !== undefined) {
+      const started = this.#d.metrics ? process.hrtime.bigint() : 0n;
+      const r = this.#d.cache.validate(sid);
+      if (this.#d.metrics) this.#d.metrics.validated(started);
+      if (r.valid) {
+        const cred = this.#credential(r.session);
+        if (cred !== undefined) { this.#forward(req, res, route, path, cred, secure); return; }
+        stale = 'terminated';
+      } else {
+        stale = r.reason;
+      }
+    }
+    if (this.#basic.enabledFor(secure) && req.headers.authorization !== undefined) {
+      this.#basic.login(req, res, url, secure, stale).then((cred) => {
+        if (cred !== undefined) this.#forward(req, res, route, path, cred, secure);
+      }).catch((err) => this.#internal(res, err));
+      return;
+    }
+    if (route.config.public) { this.#forward(req, res, route, path, null, secure); return; }
+    this.loginPage(req, res, url, secure, stale);
+  };
+
+  /** The login page for a request without a valid session; a stale cookie is removed and explained. */
+  loginPage(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined, error = '', status?: number): void {
+    const headers: Record<string, string | string[]> = {};
+    if (stale !== undefined) headers['set-cookie'] = clearCookie(this.cookieName(secure), { secure });
+    if (this.#basic.enabledFor(secure)) headers['www-authenticate'] = this.#basic.challenge;
+    const explained = stale !== undefined && stale !== 'unknown';
+    this.#page(res, status ?? (this.#basic.enabledFor(secure) ? 401 : 200), 'login', {
+      URL: url,
+      ERROR: error,
+      USERNAME: 'unauthenticated',
+      OLDSESSION: stale === undefined ? '' : '1',
+      OLDSESSION_REASON: explained ? reasonText(stale) : '',
+      OLDSESSION_REASON_CODE: explained ? stale : '',
+    }, headers);
+  }
+
+  /** The 'upgrade' listener (WebSocket): a valid session or a public junction, never a login page. */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = url.startsWith('/') && !path.startsWith('/pkms') ? this.#match(path) : undefined;
+    if (route === undefined) { rejectUpgrade(socket, 404, 'Not Found'); return; }
+    const secure = (req.socket as TLSSocket).encrypted === true;
+    const sid = readCookie(req.headers.cookie, this.cookieName(secure));
+    let cred: SessionCredential | null | undefined;
+    if (sid !== undefined) {
+      const r = this.#d.cache.validate(sid);
+      if (r.valid) cred = this.#credential(r.session);
+    }
+    if (cred === undefined && route.config.public) cred = null;
+    if (cred === undefined) { rejectUpgrade(socket, 401, 'Unauthorized'); return; }
+    const clientAddr = clientAddress(req);
+    route.junction.upgrade(req, socket, head, {
+      clientAddress: clientAddr,
+      secure,
+      identity: route.identity.build(cred, clientAddr),
+      onFailure: (kind) => rejectUpgrade(socket, FAILURE_PAGES[kind][0], kind),
+    });
+  };
+
+  #match(path: string): Route | undefined {
+    for (const r of this.#routes) if (r.junction.matches(path)) return r;
+    return undefined;
+  }
+
+  /**
+   * The credential a valid session runs under: frozen at login, or read from
+   * the registry again after `refresh all_sessions`. Undefined when a
+   * refresh finds the account gone or invalid: the session is ended then.
+   */
+  #credential(view: SessionView): SessionCredential | undefined {
+    if (view.refreshNeeded) {
+      const user = this.#d.registry.lookup(view.loginId);
+      if (user === undefined || !user.accountValid) {
+        this.#d.cache.terminateSession(view.userSessionId);
+        return undefined;
+      }
+      return credentialFromRecord(user, userSessionIdString(this.#d.config.server['server-name'], view.userSessionId));
+    }
+    let c = this.#credentials.get(view);
+    if (c === undefined) {
+      c = credentialFromSession(view, userSessionIdString(this.#d.config.server['server-name'], view.userSessionId));
+      this.#credentials.set(view, c);
+    }
+    return c;
+  }
+
+  #forward(req: IncomingMessage, res: ServerResponse, route: Route, path: string, cred: SessionCredential | null, secure: boolean): void {
+    const addr = clientAddress(req);
+    route.junction.forward(req, res, {
+      clientAddress: addr,
+      secure,
+      identity: route.identity.build(cred, addr),
+      onResponseHeaders: (_status, headers) => { route.eai.handle(path, headers, addr); },
+      onFailure: (kind, detail) => {
+        this.#d.logger.warn({ junction: route.point, failure: kind, detail }, 'back-end failure');
+        const [status, page] = FAILURE_PAGES[kind];
+        this.#page(res, status, page, { URL: req.url ?? '/', ERROR_TEXT: kind.replace('_', ' ') });
+      },
+    });
+  }
+
+  #page(res: ServerResponse, status: number, name: PageName, macros: Record<string, string>, headers: Record<string, string | string[]> = {}): void {
+    sendHtml(res, status, this.#d.pages.render(name, macros), headers);
+  }
+
+  #internal(res: ServerResponse, err: unknown): void {
+    this.#d.logger.error({ err }, 'request failed');
+    if (!res.headersSent) this.#page(res, 500, 'bad_request', { ERROR: 'The server could not process the request.' });
+    else res.destroy();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#routes.map((r) => r.junction.close()));
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  if (!socket.writable) { socket.destroy(); return; }
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,75 @@
+// http-util.ts -- small request helpers for the gateway's own endpoints:
+// bounded form bodies, safe local redirect targets, client addresses.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export class BodyError extends Error {
+  constructor(readonly status: 400 | 413 | 415, message: string) { super(message); }
+}
+
+/** Reads an application/x-www-form-urlencoded body of at most `limit` bytes. */
+export async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    throw new BodyError(415, 'expected an application/x-www-form-urlencoded form');
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) { req.resume(); throw new BodyError(413, `form larger than ${limit} bytes`); }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) { req.resume(); throw new BodyError(413, `form larger than ${limit} bytes`); }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.isWellFormed()) throw new BodyError(400, 'form is not valid UTF-8');
+  return new URLSearchParams(text);
+}
+
+/**
+ * A redirect target after login: only a local absolute path, never another
+ * origin (`//evil`, `/\evil`, `http:`), so the login form is no open redirect.
+ */
+export function localTarget(candidate: string | null | undefined, fallback: string): string {
+  if (typeof candidate !== 'string' || candidate.length === 0 || candidate.length > 4096) return fallback;
+  if (!candidate.startsWith('/') || candidate.startsWith('//') || candidate.startsWith('/\\')) return fallback;
+  if (/[\x00-\x1f\x7f\\]/.test(candidate)) return fallback;
+  return candidate;
+}
+
+export function clientAddress(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string | string[]> = {}): void {
+  if (res.headersSent) { res.destroy(); return; }
+  const body = Buffer.from(html, 'utf8');
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    'referrer-policy': 'same-origin',
+  });
+  res.end(body);
+}
+
+export function redirect(res: ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(302, { ...headers, location, 'cache-control': 'no-store', 'content-length': 0 });
+  res.end();
+}
+
+/** user:password from an `Authorization: Basic` header, or undefined. */
+export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
+  if (header === undefined || header.length > 4096) return undefined;
+  const m = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(header);
+  if (!m) return undefined;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon <= 0 || !text.isWellFormed()) return undefined;
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}

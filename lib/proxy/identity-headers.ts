@@ -1,0 +1,70 @@
+// identity-headers.ts -- the headers a junction receives about the user:
+// `-c` (iv-user, iv-user-l, iv-groups, iv-creds), `-r` (iv-remote-address),
+// `[header-names] server-name` (iv_server_name) and `credattr{...}` headers.
+// The set of names is also what must never come from a client.
+import type { Config, JunctionConfig } from '../config/schema.js';
+import { encodeCredential } from './creds.js';
+import type { SessionCredential } from './credential.js';
+
+export const UNAUTHENTICATED = 'Unauthenticated';
+
+type Emitter = (cred: SessionCredential | null, clientAddress: string) => string | undefined;
+
+/** Header values are latin1 on the wire: anything outside printable ASCII is percent-encoded. */
+function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+/** iv-groups: "Consists of comma separated quoted entries." */
+function groupsValue(groups: readonly string[]): string {
+  return groups.map((g) => `"${headerSafe(g).replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',');
+}
+
+export class IdentityHeaders {
+  /** Lower-case names this junction sets, in order. */
+  readonly names: readonly string[];
+  readonly #emitters: ReadonlyArray<readonly [string, Emitter]>;
+
+  constructor(junction: JunctionConfig, headerNames: Config['header-names'], pdadminServerName: string) {
+    const types = junction.c === 'all' ? ['iv_user', 'iv_groups', 'iv_creds'] : junction.c;
+    const e: Array<readonly [string, Emitter]> = [];
+    if (types.includes('iv_user')) e.push(['iv-user', (c) => (c ? headerSafe(c.user) : UNAUTHENTICATED)]);
+    if (types.includes('iv_user_l')) e.push(['iv-user-l', (c) => (c ? headerSafe(c.dn) : undefined)]);
+    if (types.includes('iv_groups')) e.push(['iv-groups', (c) => (c ? groupsValue(c.groups) : undefined)]);
+    if (types.includes('iv_creds'))
+      e.push(['iv-creds', (c) => encodeCredential(c
+        ? { user: c.user, dn: c.dn, groups: c.groups, authenticated: true, attributes: c.attributes }
+        : { user: 'unauthenticated', dn: 'cn=unauthenticated', groups: [], authenticated: false, attributes: {} })]);
+    if (junction.r) e.push(['iv-remote-address', (_c, addr) => addr]);
+    if (headerNames['server-name'] !== '') {
+      const v = encodeURIComponent(pdadminServerName);
+      e.push([headerNames['server-name'].toLowerCase(), () => v]);
+    }
+    for (const [attr, header] of Object.entries(headerNames.credattr)) {
+      e.push([header.toLowerCase(), (c) => {
+        const v = c?.attributes[attr];
+        if (v === undefined) return undefined;
+        return headerSafe(typeof v === 'string' ? v : v.join(','));
+      }]);
+    }
+    this.#emitters = e;
+    this.names = e.map(([n]) => n);
+  }
+
+  build(cred: SessionCredential | null, clientAddress: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, emit] of this.#emitters) {
+      const v = emit(cred, clientAddress);
+      if (v !== undefined) out[name] = v;
+    }
+    return out;
+  }
+}
+
+/** Every identity header name any junction may set: stripped from every client request. */
+export function reservedHeaderNames(config: Config): string[] {
+  const names = new Set<string>(['iv-user', 'iv-user-l', 'iv-groups', 'iv-creds', 'iv-remote-address', 'iv-remote-address-ipv6', 'iv_server_name']);
+  if (config['header-names']['server-name'] !== '') names.add(config['header-names']['server-name'].toLowerCase());
+  for (const h of Object.values(config['header-names'].credattr)) names.add(h.toLowerCase());
+  return [...names];
+}

@@ -1,0 +1,151 @@
+// primary.ts -- `gatehouse serve`: the primary process creates the shared
+// session table, runs the admin listener and the reaper, and forks the
+// proxy workers (node:cluster), which all map the same table: a session
+// made through one worker is valid on every other, and a termination
+// through any front door holds on all of them at once.
+import cluster, { type Worker } from 'node:cluster';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { createMetrics } from '../metrics.js';
+import { FileRegistry } from '../registry/file-registry.js';
+import { SessionCache } from '../session/cache.js';
+import type { RunningAdmin } from './admin.js';
+import { engineFor, startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { TableLock } from './table-lock.js';
+
+export interface Running {
+  readonly http?: string;
+  readonly https?: string;
+  readonly admin?: string;
+  readonly workers: number;
+  close(): Promise<void>;
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+export const WORKER_ENV = 'GATEHOUSE_WORKER_CONFIG';
+export const KEY_ENV = 'GATEHOUSE_PENDING_KEY';
+
+export async function serve(config: Config, logger: Logger): Promise<Running> {
+  const tableName = config.server['table-name']!;
+  fs.mkdirSync(config.server['state-dir'], { recursive: true, mode: 0o700 });
+  const lock = TableLock.acquire(config.server['state-dir'], tableName);
+  let cache: SessionCache;
+  try {
+    cache = SessionCache.create(tableName, {
+      capacity: Math.max(32, config.session['max-entries']),
+      credentialBytes: config.session['credential-bytes'],
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const pendingKey = crypto.randomBytes(32);
+  const registry = await FileRegistry.open(config.registry.file, { watch: true, logger });
+  const engine = engineFor(cache, config);
+  const metricsRegistry = new Registry();
+  const metrics = createMetrics(metricsRegistry, { only: 'admin', cache });
+  const workerCount = config.server.workers;
+
+  const reaper = setInterval(() => {
+    try { cache.reap(); } catch (err) { logger.error({ err }, 'reap failed'); }
+  }, Math.max(1, config.session['reap-interval']) * 1000);
+  reaper.unref();
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const close = async (): Promise<void> => {
+    clearInterval(reaper);
+    for (const c of cleanups.reverse()) await c();
+    registry.close();
+    cache.close();
+    SessionCache.unlink(tableName);
+    lock.release();
+  };
+
+  try {
+    let inProcess: ProxyProcess | undefined;
+    let urls: { http?: string; https?: string };
+    if (workerCount === 0) {
+      inProcess = await startProxyProcess(config, { pendingKey, logger, registry });
+      cleanups.push(() => inProcess!.close());
+      urls = inProcess.listening;
+    } else {
+      const workers = new Workers(config, pendingKey, logger);
+      cleanups.push(() => workers.stop());
+      urls = await workers.start(workerCount);
+    }
+    let admin: RunningAdmin | undefined;
+    if (config.admin.enabled) {
+      // Loaded only when enabled: a proxy-only deployment never loads the admin plane.
+      const { startAdmin } = await import('./admin.js');
+      admin = await startAdmin(config, {
+        cache, engine, registry, logger, metricsRegistry, metrics,
+        ...(inProcess ? { extraRegistries: [inProcess.metricsRegistry] } : { clusterMetrics: new AggregatorRegistry() }),
+      });
+      cleanups.push(() => admin!.close());
+    }
+    return { ...urls, admin: admin?.url, workers: workerCount, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The cluster of proxy workers: started together, restarted when one dies. */
+class Workers {
+  readonly #config: Config;
+  readonly #key: Buffer;
+  readonly #log: Logger;
+  #stopping = false;
+  readonly #live = new Set<Worker>();
+
+  constructor(config: Config, key: Buffer, log: Logger) {
+    this.#config = config;
+    this.#key = key;
+    this.#log = log;
+  }
+
+  async start(n: number): Promise<{ http?: string; https?: string }> {
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+    const ready = await Promise.all(Array.from({ length: n }, () => this.#fork()));
+    cluster.on('exit', (worker, code, signal) => {
+      this.#live.delete(worker);
+      if (this.#stopping) return;
+      this.#log.error({ pid: worker.process.pid, code, signal }, 'proxy worker died; starting another');
+      setTimeout(() => { if (!this.#stopping) this.#fork().catch((err) => this.#log.error({ err }, 'worker restart failed')); }, 500).unref();
+    });
+    return ready[0]!;
+  }
+
+  #fork(): Promise<{ http?: string; https?: string }> {
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(this.#config), [KEY_ENV]: this.#key.toString('hex') });
+    this.#live.add(worker);
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: { type?: string; http?: string; https?: string; error?: string }): void => {
+        if (m?.type === 'gatehouse:listening') { cleanup(); resolve({ http: m.http, https: m.https }); }
+        if (m?.type === 'gatehouse:failed') { cleanup(); reject(new Error(m.error ?? 'worker failed to start')); }
+      };
+      const onExit = (code: number): void => { cleanup(); reject(new Error(`proxy worker exited during start (code ${code})`)); };
+      const cleanup = (): void => { worker.off('message', onMessage); worker.off('exit', onExit); };
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([...this.#live].map((w) => new Promise<void>((resolve) => {
+      const t = setTimeout(() => { w.process.kill('SIGKILL'); }, 10_000);
+      w.once('exit', () => { clearTimeout(t); resolve(); });
+      w.send({ type: 'gatehouse:stop' });
+    })));
+  }
+}
+
+export function stateFile(config: Config, name: string): string {
+  return path.join(config.server['state-dir'], name);
+}

@@ -1,0 +1,93 @@
+// proxy-process.ts -- one proxy process (a cluster worker, or the only
+// process with --workers 0): maps the shared table the primary created,
+// opens the registry, and serves the gateway on the configured listeners.
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { createMetrics } from '../metrics.js';
+import { AuditLog } from '../admin/audit.js';
+import { Gateway } from '../proxy/gateway.js';
+import { Pages } from '../proxy/pages.js';
+import type { ProxyMetrics } from '../proxy/proxy-metrics.js';
+import { FileRegistry } from '../registry/file-registry.js';
+import type { UserRegistry } from '../registry/registry.js';
+import { SessionCache } from '../session/cache.js';
+import { TaskEngine } from '../tasks/engine.js';
+import { startListeners, type Listening } from './listeners.js';
+
+export interface ProxyProcess {
+  readonly listening: Listening;
+  readonly metricsRegistry: Registry;
+  close(): Promise<void>;
+}
+
+export function engineFor(cache: SessionCache, config: Config): TaskEngine {
+  return new TaskEngine(cache, {
+    serverName: config.server['pdadmin-server-name'],
+    sessionServerName: config.server['server-name'],
+    replicaSet: config.server['replica-set'],
+  });
+}
+
+export interface ProxyProcessOptions {
+  pendingKey: Buffer;
+  logger: Logger;
+  /** Reuse the caller's registry (in-process mode); else the process opens its own. */
+  registry?: UserRegistry;
+}
+
+export async function startProxyProcess(config: Config, options: ProxyProcessOptions): Promise<ProxyProcess> {
+  const { logger } = options;
+  const cache = SessionCache.open(config.server['table-name']!);
+  const ownRegistry = options.registry === undefined;
+  const registry = options.registry ?? await FileRegistry.open(config.registry.file, { watch: true, logger });
+  const audit = config.admin.audit ? AuditLog.open(config.admin.audit) : undefined;
+  const metricsRegistry = new Registry();
+  const m = createMetrics(metricsRegistry, { only: 'proxy' });
+  const metrics: ProxyMetrics = {
+    login: (method, outcome) => m.logins.inc({ method, outcome: outcome === 'ok' ? 'success' : outcome }),
+    validated: (started) => m.validateSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9),
+  };
+  const engine = engineFor(cache, config);
+  const gateway = new Gateway({
+    config,
+    cache,
+    engine,
+    registry,
+    pages: Pages.load(config['acnt-mgt'].templates),
+    pendingKey: options.pendingKey,
+    logger,
+    metrics,
+    recordEai: audit === undefined ? undefined : (r) => {
+      audit.record({
+        initiator: `junction:${r.junction}`,
+        method: 'eai',
+        source: r.clientAddress,
+        server: config.server['pdadmin-server-name'],
+        task: r.task,
+        outcome: r.outcome,
+        ended: r.ended ?? 0,
+        detail: r.detail,
+      }).catch((err: unknown) => logger.error({ err }, 'audit write failed'));
+    },
+  });
+  let listening: Listening;
+  try {
+    listening = await startListeners(config, gateway);
+  } catch (err) {
+    await gateway.close();
+    cache.close();
+    throw err;
+  }
+  return {
+    listening,
+    metricsRegistry,
+    async close() {
+      await listening.close();
+      await gateway.close();
+      if (ownRegistry) registry.close();
+      await audit?.close();
+      cache.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// worker-main.ts -- entry point of a proxy worker process (node:cluster).
+// The primary passes the validated configuration and the shared HMAC key
+// in the environment; the worker reports its listeners over IPC.
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { createLogger } from './logger.js';
+import { KEY_ENV, WORKER_ENV } from './primary.js';
+import { startProxyProcess } from './proxy-process.js';
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env[WORKER_ENV] ?? 'null') as Config;
+  const key = Buffer.from(process.env[KEY_ENV] ?? '', 'hex');
+  delete process.env[KEY_ENV];
+  const logger = createLogger(config.logging.level, { role: 'worker' });
+  try {
+    const proc = await startProxyProcess(config, { pendingKey: key, logger });
+    AggregatorRegistry.setRegistries([proc.metricsRegistry]);
+    process.send?.({ type: 'gatehouse:listening', http: proc.listening.http, https: proc.listening.https });
+    process.on('message', (m: { type?: string }) => {
+      if (m?.type !== 'gatehouse:stop') return;
+      proc.close().finally(() => process.exit(0));
+    });
+    // The primary decides about shutdown; a worker ignores terminal signals meant for the group.
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => { proc.close().finally(() => process.exit(0)); });
+  } catch (err) {
+    logger.error({ err }, 'proxy worker failed to start');
+    process.send?.({ type: 'gatehouse:failed', error: (err as Error).message });
+    process.exitCode = 1;
+    process.disconnect?.();
+  }
+}
+
+void main();
