@@ -1,0 +1,135 @@
+// routes-sessions.ts -- the REST routes over sessions and users. Each is
+// authorized by the task kind it stands for, then calls the SessionCache
+// method the engine itself uses (or the engine, where the task string form
+// matters), and audits before replying. Arguments are checked by the task
+// builders, so REST accepts exactly what the task grammar accepts.
+import type { SessionView } from '../session/cache.js';
+import { checkLoginId } from '../session/checks.js';
+import { InvalidArgumentError } from '../session/errors.js';
+import { tasks } from '../tasks/builders.js';
+import { audit, messageIds, permit, type Reply, type RequestContext } from './context.js';
+import { HttpError } from './http.js';
+import type { InvalidateRequest } from './schemas.js';
+import type { z } from 'zod';
+
+/** Runs an argument check (builders, checks) and turns its error into a 400. */
+function arg<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw new HttpError(400, 'bad_request', err.message);
+    throw err;
+  }
+}
+
+function sessionJson(s: SessionView) {
+  return {
+    userSessionId: s.userSessionId,
+    loginId: s.loginId,
+    createdAt: new Date(s.createdAt).toISOString(),
+    lastAccessAt: new Date(s.lastAccessAt).toISOString(),
+    authMethod: s.authMethod,
+    refreshNeeded: s.refreshNeeded,
+  };
+}
+
+function maxParam(ctx: RequestContext): number {
+  const raw = ctx.query.get('max');
+  if (raw === null) return 100;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100_000)
+    throw new HttpError(400, 'bad_request', 'max must be a whole number in 1..100000');
+  return Number(raw);
+}
+
+/**
+ * 404 for a login ID that is neither a registry user nor holds a session
+ * (sessions of users outside the registry, e.g. EAI logins, still count).
+ */
+function requireUser(ctx: RequestContext, loginId: string): void {
+  if (ctx.admin.registry.lookup(loginId) !== undefined) return;
+  if (ctx.admin.cache.countSessions(loginId).count > 0) return;
+  throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}': not in the registry and holding no session`);
+}
+
+export async function listUserSessions(ctx: RequestContext): Promise<Reply> {
+  const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
+  const max = maxParam(ctx);
+  const task = tasks.listSessions(loginId).text;
+  await permit(ctx, 'list_sessions', task);
+  requireUser(ctx, loginId);
+  const listing = ctx.admin.cache.listSessions(loginId, { max });
+  await audit(ctx, { kind: 'list_sessions', task, outcome: 'allowed', detail: `${listing.total} session(s)` });
+  return { status: 200, body: { total: listing.total, sessions: listing.sessions.map(sessionJson) }, outcome: 'allowed' };
+}
+
+export async function listSessions(ctx: RequestContext): Promise<Reply> {
+  const pattern = ctx.query.get('pattern') ?? '*';
+  const max = maxParam(ctx);
+  const task = arg(() => tasks.listSessionsByPattern(pattern, max)).text;
+  await permit(ctx, 'list_sessions_pattern', task);
+  const listing = ctx.admin.cache.listByPattern(pattern, { max });
+  await audit(ctx, { kind: 'list_sessions_pattern', task, outcome: 'allowed', detail: `${listing.total} session(s)` });
+  return { status: 200, body: { total: listing.total, sessions: listing.sessions.map(sessionJson) }, outcome: 'allowed' };
+}
+
+/** Through the engine: it takes the bare ID or the whole `base64(server-name)_id` string and checks the server. */
+export async function terminateSession(ctx: RequestContext): Promise<Reply> {
+  const t = arg(() => tasks.terminateSession(ctx.params.userSessionId!));
+  await permit(ctx, 'terminate_session', t.text);
+  const r = ctx.admin.engine.run(t);
+  const ended = r.messages.some((m) => m.id === 'GHWAT0001I') ? 1 : 0;
+  await audit(ctx, { kind: 'terminate_session', task: t.text, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) });
+  if (!r.ok) {
+    const otherServer = r.messages.some((m) => m.id === 'GHWAT0052E');
+    throw new HttpError(otherServer ? 404 : 400, otherServer ? 'unknown_server' : 'bad_request',
+      r.messages.find((m) => m.severity === 'error')?.text ?? 'the session could not be terminated', { messages: r.messages });
+  }
+  return { status: 200, body: { ended }, outcome: 'allowed' };
+}
+
+export async function terminateUserSessions(ctx: RequestContext): Promise<Reply> {
+  const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
+  const task = tasks.terminateAllSessions(loginId).text;
+  await permit(ctx, 'terminate_all_sessions', task);
+  requireUser(ctx, loginId);
+  const ended = ctx.admin.cache.terminateAllSessions(loginId);
+  await audit(ctx, { kind: 'terminate_all_sessions', task, outcome: 'allowed', ended });
+  return { status: 200, body: { ended }, outcome: 'allowed' };
+}
+
+export async function refreshUserSessions(ctx: RequestContext): Promise<Reply> {
+  const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
+  const task = tasks.refreshAllSessions(loginId).text;
+  await permit(ctx, 'refresh_all_sessions', task);
+  requireUser(ctx, loginId);
+  const refreshed = ctx.admin.cache.refreshAllSessions(loginId);
+  await audit(ctx, { kind: 'refresh_all_sessions', task, outcome: 'allowed', detail: `${refreshed} session(s) marked for refresh` });
+  return { status: 200, body: { refreshed }, outcome: 'allowed' };
+}
+
+export async function signOutEveryone(ctx: RequestContext): Promise<Reply> {
+  const task = tasks.signOutEveryone().text;
+  await permit(ctx, 'signout_all_sessions', task);
+  const liveBefore = ctx.admin.cache.stats().live;
+  const epoch = ctx.admin.cache.signOutEveryone();
+  await audit(ctx, { kind: 'signout_all_sessions', task, outcome: 'allowed', ended: liveBefore, detail: `new epoch ${epoch}` });
+  return { status: 200, body: { epoch }, outcome: 'allowed' };
+}
+
+/**
+ * Invalidates the account in the registry first (so no new login can
+ * start), then ends its sessions: the reference's advice, since a terminated
+ * user with a valid account simply logs in again.
+ */
+export async function invalidateUser(ctx: RequestContext): Promise<Reply> {
+  const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
+  const { endSessions = true } = ctx.body as z.infer<typeof InvalidateRequest>;
+  const task = `invalidate ${tasks.terminateAllSessions(loginId).text.slice('terminate all_sessions '.length)}`;
+  await permit(ctx, 'invalidate', task);
+  if (ctx.admin.registry.lookup(loginId) === undefined)
+    throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}' in the registry`);
+  await ctx.admin.registry.update(loginId, { accountValid: false });
+  const ended = endSessions ? ctx.admin.cache.terminateAllSessions(loginId) : 0;
+  await audit(ctx, { kind: 'invalidate', task, outcome: 'allowed', ended, detail: endSessions ? 'account invalidated, sessions ended' : 'account invalidated' });
+  return { status: 200, body: { accountValid: false, ended }, outcome: 'allowed' };
+}
