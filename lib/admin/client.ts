@@ -116,13 +116,24 @@ export class AdminClient {
     return (await this.#get(`/api/v1/servers/${encodeURIComponent(s)}/tasks`, tasksSchema)).tasks;
   }
 
-  /** `server task <server> <task>`. Task failures are `ok: false` with messages, not exceptions. */
+  /**
+   * `server task <server> <task>`. A task that fails -- including one the
+   * server's parser refuses (400 `bad_task` with its GHWAT01xxE message) --
+   * resolves with `ok: false` and its messages; only a failed request
+   * (authentication, authorization, unknown server, transport) throws.
+   */
   async run(task: Task | string, server?: string): Promise<TaskResponse> {
     const text = typeof task === 'string' ? task : (task as Task | null)?.text;
     if (typeof text !== 'string') throw new InvalidArgumentError('task must be a Task (from tasks.* or dsc.*) or a string');
     checkTaskText(text, 'task');
     const s = await this.#server(server);
-    return this.#send('POST', `/api/v1/servers/${encodeURIComponent(s)}/tasks`, taskResponseSchema, { task: text });
+    try {
+      return await this.#send('POST', `/api/v1/servers/${encodeURIComponent(s)}/tasks`, taskResponseSchema, { task: text });
+    } catch (err) {
+      if (err instanceof AdminApiError && err.status === 400 && err.apiCode === 'bad_task' && err.messages.length > 0)
+        return { ok: false, results: [], messages: err.messages };
+      throw err;
+    }
   }
 
   /** POST /isam/pdadmin: several pdadmin commands; all are authorized before any runs. */

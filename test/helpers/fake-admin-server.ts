@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { InvalidArgumentError, parseTask, SessionCache, TaskEngine, type TaskResponse } from '../../lib/index.js';
+import { InvalidArgumentError, parseTask, SessionCache, TaskEngine, type TaskMessage, type TaskResponse } from '../../lib/index.js';
 import { uniqueName } from './tables.js';
 
 export interface FakePrincipal {
@@ -51,7 +51,8 @@ export interface FakeAdminServer {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) { super(message); }
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {},
+    readonly messages?: TaskMessage[]) { super(message); }
 }
 
 export async function startFakeAdminServer(options: FakeAdminOptions): Promise<FakeAdminServer> {
@@ -69,7 +70,8 @@ export async function startFakeAdminServer(options: FakeAdminOptions): Promise<F
     handle(req, record, options, accounts)
       .then((body) => send(res, 200, body))
       .catch((err: unknown) => {
-        if (err instanceof HttpError) send(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
+        if (err instanceof HttpError)
+          send(res, err.status, { error: { code: err.code, message: err.message }, ...(err.messages ? { messages: err.messages } : {}) }, err.headers);
         else if (err instanceof InvalidArgumentError) send(res, 400, { error: { code: 'bad_argument', message: err.message } });
         else send(res, 500, { error: { code: 'internal', message: String(err) } });
       });
@@ -126,6 +128,14 @@ async function handle(req: http.IncomingMessage, record: FakeRequest, o: FakeAdm
       const task = (body as { task?: unknown })?.task;
       if (typeof task !== 'string') throw new HttpError(400, 'bad_request', 'body must be {"task": "<task string>"}');
       if (Buffer.byteLength(task) > 4096) throw new HttpError(400, 'task_too_long', 'the task is over 4096 bytes');
+      // As the real server: a task that does not parse is a 400 carrying the parser's message.
+      const parsed = parseTask(task);
+      if (!parsed.ok) {
+        const { messageId, text, offset } = parsed.error;
+        throw new HttpError(400, 'bad_task', `the task does not parse: ${text}`, {}, [
+          { id: messageId, code: 0x47540000 + parseInt(messageId.slice(5, 9), 16), severity: 'error', text: `${text} (at byte ${offset}).` },
+        ]);
+      }
       authorizeTask(task, need);
       return o.engine.run(task, p[3]);
     }
