@@ -13,3 +13,16 @@ export {
 export type { GatehouseErrorCode } from './session/errors.js';
 export { tasks, dsc, parseTask, quoteUserId, TaskEngine } from './tasks/index.js';
 export type { Task, TaskCommand, TaskKind, ParsedTask, TaskSyntaxError, TaskResponse, TaskMessage, ServerIdentity } from './tasks/index.js';
+export {
+  FileRegistry, hashPassword, verifyPassword, validatePolicy, RegistryError, RegistryFileError,
+} from './registry/index.js';
+export type {
+  UserRegistry, UserRecord, UserPatch, AuthOutcome, AuthFailure, ConcurrentSessionPolicy,
+  FileRegistryOptions, UserDetails, NewUser,
+} from './registry/index.js';
+export { encodeCredential, decodeCredential, UNAUTHENTICATED_CREDENTIAL } from './proxy/creds.js';
+export type { Credential } from './proxy/creds.js';
+export { loadConfig, parseConfig, ConfigError } from './config/load.js';
+export type { Config, JunctionConfig } from './config/schema.js';
+export { serve } from './server/primary.js';
+export type { Running } from './server/primary.js';

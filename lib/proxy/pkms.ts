@@ -75,7 +75,15 @@ export class Pkms {
     const name = this.#gw.cookieName(secure);
     const old = readCookie(req.headers.cookie, name);
     if (old !== undefined) this.#d.cache.logout(old);
-    const r = this.starter.start(user, method, displace);
+    let r: ReturnType<SessionStarter['start']>;
+    try {
+      r = this.starter.start(user, method, displace);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_GH_TOO_LARGE') throw err;
+      this.#d.logger.error({ user: user.id }, 'login failed: credential larger than session.credential-bytes');
+      this.#gw.loginPage(req, res, url, secure, undefined, 'Your account has more groups and attributes than this server can hold in a session. Contact your administrator.', 500);
+      return;
+    }
     const clearPending = clearCookie(PENDING_COOKIE, { secure, path: '/pkmsdisplace' });
     switch (r.kind) {
       case 'started':
