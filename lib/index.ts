@@ -26,3 +26,6 @@ export { loadConfig, parseConfig, ConfigError } from './config/load.js';
 export type { Config, JunctionConfig } from './config/schema.js';
 export { serve } from './server/primary.js';
 export type { Running } from './server/primary.js';
+export { Pages, PAGE_NAMES, TemplateError } from './proxy/pages.js';
+export type { PageName, PageMacros } from './proxy/pages.js';
+export { reasonText } from './proxy/reason-text.js';

@@ -3,7 +3,7 @@
 // `[header-names] server-name` (iv_server_name) and `credattr{...}` headers.
 // The set of names is also what must never come from a client.
 import type { Config, JunctionConfig } from '../config/schema.js';
-import { encodeCredential } from './creds.js';
+import { encodeCredential, UNAUTHENTICATED_CREDENTIAL } from './creds.js';
 import type { SessionCredential } from './credential.js';
 
 export const UNAUTHENTICATED = 'Unauthenticated';
@@ -34,7 +34,7 @@ export class IdentityHeaders {
     if (types.includes('iv_creds'))
       e.push(['iv-creds', (c) => encodeCredential(c
         ? { user: c.user, dn: c.dn, groups: c.groups, authenticated: true, attributes: c.attributes }
-        : { user: 'unauthenticated', dn: 'cn=unauthenticated', groups: [], authenticated: false, attributes: {} })]);
+        : UNAUTHENTICATED_CREDENTIAL)]);
     if (junction.r) e.push(['iv-remote-address', (_c, addr) => addr]);
     if (headerNames['server-name'] !== '') {
       const v = encodeURIComponent(pdadminServerName);

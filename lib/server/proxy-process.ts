@@ -49,12 +49,14 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     validated: (started) => m.validateSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9),
   };
   const engine = engineFor(cache, config);
+  const pages = Pages.load(config['acnt-mgt'].templates);
+  for (const w of pages.warnings) logger.warn({ templates: config['acnt-mgt'].templates }, w);
   const gateway = new Gateway({
     config,
     cache,
     engine,
     registry,
-    pages: Pages.load(config['acnt-mgt'].templates),
+    pages,
     pendingKey: options.pendingKey,
     logger,
     metrics,
