@@ -1,5 +1,5 @@
 // chromium.ts -- finds the system Chromium (Debian's `chromium` package, put
-// there by scripts/install-chromium.sh) and launches it through
+// there by scripts/install-test-deps.sh) and launches it through
 // playwright-core, which ships no browser of its own. A missing browser is an
 // error, never a skip: CI installs it, so its absence is a broken setup.
 import fs from 'node:fs';
@@ -50,7 +50,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   }
   throw new ChromiumNotFoundError(
     `no Chromium found: looked for ${CHROMIUM_NAMES.join(', ')} on PATH and CHROMIUM_PATH is not set. ` +
-    'Install it with `bash scripts/install-chromium.sh` (Debian: apt-get install -y chromium) ' +
+    'Install it with `bash scripts/install-test-deps.sh` (Debian: apt-get install -y chromium) ' +
     'or set CHROMIUM_PATH to a Chromium executable.');
 }
 
