@@ -1,25 +1,26 @@
-// `gatehouse admin` driven through stdin/stdout streams: an interactive
-// session script (login, server commands, dscadmin mode, history, errors,
-// exit) and the one-shot form with exit statuses and --json, each checked
-// against the table behind the admin server.
+// `gatehouse admin` driven through stdin/stdout streams against the real
+// admin server (helpers/admin-fixture.ts): an interactive session script
+// (login, server commands, dscadmin mode, history, errors, exit) and the
+// one-shot form with exit statuses and --json, each checked against the
+// table behind the server.
+import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import test from 'ava';
 import { runAdminCommand } from '../lib/cli/admin.js';
 import { maskPassword } from '../lib/cli/admin-shell.js';
 import { splitWords } from '../lib/cli/admin-words.js';
-import {
-  makeTestPki, PASSWORDS, startAdminFixture, TEST_SERVER, TOKEN, type AdminFixture, type TestPki,
-} from './helpers/fake-admin-server.js';
+import { PASSWORDS, SERVER as TEST_SERVER, startFixture, type Fixture } from './helpers/admin-fixture.js';
 
-let pki: TestPki;
-test.before(() => { pki = makeTestPki(); });
-test.after.always(() => pki?.cleanup());
+/** The fixture, its certificate in a file for --ca, and a token for backend-hr. */
+interface AdminFixture extends Fixture { caFile: string; tokenValue: string }
 
 async function fixture(t: { teardown(fn: () => unknown): void }): Promise<AdminFixture> {
-  const f = await startAdminFixture(pki);
+  const f = await startFixture();
   t.teardown(() => f.close());
-  return f;
+  const caFile = path.join(f.dir, 'admin-ca.pem');
+  fs.writeFileSync(caFile, f.server.caCertificatePem!);
+  return Object.assign(f, { caFile, tokenValue: f.token('backend-hr') });
 }
 
 interface Run { code: number; out: string; err: string }
@@ -38,8 +39,7 @@ async function admin(argv: string[], input: string, env: Record<string, string> 
   return { code, out, err };
 }
 
-const caFile = (): string => path.join(pki.dir, 'ca.pem');
-const base = (f: AdminFixture): string[] => ['--url', f.server.url, '--ca', caFile()];
+const base = (f: AdminFixture): string[] => ['--url', f.server.url, '--ca', f.caFile];
 const asAdmin = { GATEHOUSE_ADMIN_PASSWORD: PASSWORDS.sec_master! };
 
 test('interactive session: login, server commands, dscadmin mode, history, errors, exit', async (t) => {
@@ -110,17 +110,17 @@ test('interactive session: login, server commands, dscadmin mode, history, error
 test('interactive: login without -p asks for the password; a wrong one is refused with its code', async (t) => {
   const f = await fixture(t);
   const s = f.cache.create({ loginId: 'bob' });
-  const script = ['login -a operator', 'not-the-password', 'login -a operator', PASSWORDS.operator!,
+  const script = ['login -a alice', 'not-the-password', 'login -a alice', PASSWORDS.alice!,
     'whoami', `server task ${TEST_SERVER} signout all_sessions`, 'history', 'exit'].join('\n');
   const r = await admin([...base(f), '-i'], `${script}\n`);
   t.is(r.code, 0);
   t.is(r.out.match(/Enter password: /g)?.length, 2);
   t.regex(r.err, /^Error: .*\(unauthenticated, HTTP 401\)$/m);
-  t.true(r.out.includes('pdadmin operator> '));
-  t.true(r.out.includes('operator (password) groups: ops'));
-  t.regex(r.err, /HTTP 403/);                                       // operator lacks the sign-out privilege
+  t.true(r.out.includes('pdadmin alice> '));
+  t.true(r.out.includes('alice (password) groups: session-admins'));
+  t.regex(r.err, /HTTP 403/);                                       // alice lacks the sign-out privilege
   t.true(f.cache.validate(s.sessionId).valid);
-  t.false(r.out.includes(PASSWORDS.operator!));
+  t.false(r.out.includes(PASSWORDS.alice!));
   t.false(r.out.includes('not-the-password'));
 });
 
@@ -132,8 +132,8 @@ test('interactive: -a with --password-stdin logs in before the first prompt; tok
   t.is(r1.code, 0);
   t.regex(r1.out, /^pdadmin sec_master> /);
   t.false(f.cache.validate(bob.sessionId).valid);
-  const r2 = await admin([...base(f), '-i', '--json'], 'whoami\n', { GATEHOUSE_ADMIN_TOKEN: TOKEN });
-  t.regex(r2.out, /^pdadmin backend-app> /);
+  const r2 = await admin([...base(f), '-i', '--json'], 'whoami\n', { GATEHOUSE_ADMIN_TOKEN: f.tokenValue });
+  t.regex(r2.out, /^pdadmin backend-hr> /);
   t.is(JSON.parse(r2.out.split('\n').find((l) => l.includes('{'))!.replace(/^[^{]*/, '')).method, 'token');
 });
 
@@ -152,7 +152,7 @@ test('one-shot: server task with --json prints the response and ends the session
   t.is(r2.code, 0, r2.err);
   t.is(r2.out, 'GHWAT0002I 1 session(s) of user "Mary Jones" terminated.\n');
   t.false(f.cache.validate(mary.sessionId).valid);
-  const list = await admin([...base(f), '--json', 'server', 'list'], '', { ...asAdmin, GATEHOUSE_ADMIN_TOKEN: TOKEN });
+  const list = await admin([...base(f), '--json', 'server', 'list'], '', { ...asAdmin, GATEHOUSE_ADMIN_TOKEN: f.tokenValue });
   t.deepEqual(JSON.parse(list.out), { servers: [TEST_SERVER] });
 });
 
@@ -161,12 +161,12 @@ test('one-shot: dscadmin shortcuts, --password-stdin, GATEHOUSE_ADMIN_CA', async
   const a = f.cache.create({ loginId: 'carol' });
   const b = f.cache.create({ loginId: 'carol' });
   const r = await admin(['--url', f.server.url, '-a', 'sec_master', '--password-stdin', 'dscadmin', 'terminate', 'session', a.userSessionId],
-    `${PASSWORDS.sec_master!}\n`, { GATEHOUSE_ADMIN_CA: caFile() });
+    `${PASSWORDS.sec_master!}\n`, { GATEHOUSE_ADMIN_CA: f.caFile });
   t.is(r.code, 0, r.err);
   t.regex(r.out, /^GHWAT0001I /);
   t.deepEqual(f.cache.validate(a.sessionId), { valid: false, reason: 'terminated' });
   t.true(f.cache.validate(b.sessionId).valid);
-  const l = await admin([...base(f), '--json', 'dscadmin', 'session', 'list', 'car*', '5', 'default'], '', { GATEHOUSE_ADMIN_TOKEN: TOKEN });
+  const l = await admin([...base(f), '-a', 'sec_master', '--json', 'dscadmin', 'session', 'list', 'car*', '5', 'default'], '', asAdmin);
   t.is(l.code, 0, l.err);
   t.is((JSON.parse(l.out) as { results: string[] }).results.length, 1);
 });
@@ -183,8 +183,8 @@ test('one-shot exit statuses: 1 failed task, 3 authentication/authorization, 2 u
 
   const wrong = await admin([...base(f), '-a', 'sec_master', 'server', 'list'], '', { GATEHOUSE_ADMIN_PASSWORD: 'nope' });
   t.is(wrong.code, 3);
-  const denied = await admin([...base(f), '-a', 'viewer', '--json', 'server', 'task', TEST_SERVER, 'terminate', 'all_sessions', 'bob'], '',
-    { GATEHOUSE_ADMIN_PASSWORD: PASSWORDS.viewer! });
+  const denied = await admin([...base(f), '-a', 'norbert', '--json', 'server', 'task', TEST_SERVER, 'terminate', 'all_sessions', 'bob'], '',
+    { GATEHOUSE_ADMIN_PASSWORD: PASSWORDS.norbert! });
   t.is(denied.code, 3);
   t.is((JSON.parse(denied.out) as { error: { status: number } }).error.status, 403);
   t.true(f.cache.validate(s.sessionId).valid);
@@ -198,20 +198,20 @@ test('one-shot exit statuses: 1 failed task, 3 authentication/authorization, 2 u
     [...base(f), '-a', 'sec_master', 'server', 'list'],              // no password, stdin not a terminal
     [...base(f), '-p', 'x', 'server', 'list'],
     [...base(f), '-a', 'x', '--token', 'y', 'server', 'list'],
-    [...base(f), '--cert', caFile(), 'server', 'list'],
+    [...base(f), '--cert', f.caFile, 'server', 'list'],
     [...base(f), '--bogus-option', 'server', 'list'],
     [...base(f), 'frobnicate'],
     [...base(f), 'dscadmin'],
     [...base(f)],                                                    // no command, not a terminal, no -i
-    ['--url', f.server.url, '--ca', path.join(pki.dir, 'missing.pem'), 'server', 'list'],
-    ['--url', 'ftp://127.0.0.1:1', '--token', TOKEN, 'server', 'list'],
+    ['--url', f.server.url, '--ca', path.join(f.dir, 'missing.pem'), 'server', 'list'],
+    ['--url', 'ftp://127.0.0.1:1', '--token', f.tokenValue, 'server', 'list'],
   ];
-  const before = f.server.requests.length;
+  const before = f.allAudit().length;
   for (const argv of usage) t.is((await admin(argv, '')).code, 2, argv.join(' '));
-  const listtasks = await admin([...base(f), 'server', 'listtasks'], '', { GATEHOUSE_ADMIN_TOKEN: TOKEN });
+  const listtasks = await admin([...base(f), 'server', 'listtasks'], '', { GATEHOUSE_ADMIN_TOKEN: f.tokenValue });
   t.is(listtasks.code, 2);
   t.regex(listtasks.err, /usage: server list/);
-  t.is(f.server.requests.length, before);                           // usage errors send nothing
+  t.is(f.allAudit().length, before);                                // usage errors send nothing
   t.true(f.cache.validate(s.sessionId).valid);
 });
 
