@@ -54,7 +54,7 @@ export function checkDeclaredLength(req: IncomingMessage): void {
   if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
 }
 
-/** Reads the body, at most MAX_BODY_BYTES; more is a 413 and the rest is discarded. */
+/** Reads the body, at most MAX_BODY_BYTES; more is a 413 and the rest is never read. */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   checkDeclaredLength(req);
   return new Promise((resolve, reject) => {
@@ -67,6 +67,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       if (size > MAX_BODY_BYTES) {
         failed = true;
         chunks.length = 0;
+        req.pause();  // read no further: TCP pushes back on the sender until the 413 closes the connection
         reject(tooLarge());
         return;
       }

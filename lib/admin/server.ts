@@ -134,7 +134,6 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       outcome = outcomeOf(e.status);
       // Denials (403) and authentication failures (401, 429) were audited where decided.
       if (ctx?.principal !== undefined && ![401, 403, 429].includes(e.status)) await auditFailure(ctx, e);
-      if (e.status === 413 && !req.complete) res.on('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
       sendJson(res, e.status, e.body(), e.headers);
     } finally {
       adminRequests.inc({ route: label, outcome });
