@@ -117,7 +117,7 @@ test('interactive: login without -p asks for the password; a wrong one is refuse
   t.is(r.out.match(/Enter password: /g)?.length, 2);
   t.regex(r.err, /^Error: .*\(unauthenticated, HTTP 401\)$/m);
   t.true(r.out.includes('pdadmin alice> '));
-  t.true(r.out.includes('alice (password) groups: session-admins'));
+  t.true(r.out.includes('alice (password) groups: session-admins; Tsl on /WebSEAL/adm1-default/\n'));
   t.regex(r.err, /HTTP 403/);                                       // alice lacks the sign-out privilege
   t.true(f.cache.validate(s.sessionId).valid);
   t.false(r.out.includes(PASSWORDS.alice!));

@@ -121,10 +121,6 @@ export async function guarded(ctx: Printer & { json: boolean }, fn: () => Promis
   }
 }
 
-export function usageError(message: string): Error {
-  return new UsageError(message);
-}
-
 function number(s: string): number {
   if (!/^\d{1,6}$/.test(s)) throw new UsageError(`<maximum_return> must be a whole number, got ${s}`);
   return Number(s);

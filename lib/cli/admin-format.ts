@@ -2,7 +2,7 @@
 // result lines first, then each message as `<ID> <text>` (errors with their
 // status code in hex, as pdadmin shows failures), errors on stderr; or the
 // reply as one line of JSON with --json.
-import type { AdminApiError } from '../admin/client.js';
+import type { AdminApiError, WhoAmI } from '../admin/client.js';
 import type { TaskMessage, TaskResponse } from '../tasks/engine.js';
 
 /** Where output goes: ordinary lines and error lines. */
@@ -41,4 +41,16 @@ export function printApiError(p: Printer, e: AdminApiError, json: boolean): void
 export function printError(p: Printer, message: string, json: boolean, code = 'usage'): void {
   if (json) p.out(JSON.stringify({ error: { code, message } }));
   else p.err(`Error: ${message}`);
+}
+
+/** `sec_master (password) groups: iv-admin; Tsl on /WebSEAL/host1-default/; AUTH_ADMINISTRATOR` */
+export function printWhoami(p: Printer, me: WhoAmI, json: boolean): void {
+  if (json) { p.out(JSON.stringify(me)); return; }
+  const parts = [`${me.principal} (${me.method}) groups: ${me.groups.join(', ') || '-'}`];
+  // The permissions object is the server's to shape; show its well-known parts when present.
+  const perms = (me.permissions ?? {}) as { acl?: unknown; object?: unknown; privileges?: unknown; scopes?: unknown };
+  if (typeof perms.acl === 'string' && typeof perms.object === 'string') parts.push(`${perms.acl || 'no permissions'} on ${perms.object}`);
+  if (Array.isArray(perms.privileges) && perms.privileges.length > 0) parts.push(perms.privileges.join(', '));
+  if (Array.isArray(perms.scopes)) parts.push(`token scopes: ${perms.scopes.join(', ')}`);
+  p.out(parts.join('; '));
 }

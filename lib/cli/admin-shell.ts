@@ -10,7 +10,7 @@ import {
   DSC_USAGE, EXIT, SERVER_USAGE, guarded, lineCommand, runDscCommand, runServerCommand,
   type CommandContext, type CommandLine, type ExitStatus,
 } from './admin-commands.js';
-import { printError, type Printer } from './admin-format.js';
+import { printError, printWhoami, type Printer } from './admin-format.js';
 import type { CredentialPlan } from './admin-options.js';
 import { LineQueue, MutableOutput, type AdminIo } from './admin-tty.js';
 import { isWord } from './admin-words.js';
@@ -136,9 +136,7 @@ export async function runShell(options: ShellOptions): Promise<number> {
       Object.assign(state, { client: undefined, principal: undefined, replicaSet: undefined });
     } else if (isWord(first, 'whoami')) {
       await withContext((ctx) => guarded(ctx, async () => {
-        const me = await ctx.client.whoami();
-        if (json) ctx.out(JSON.stringify(me));
-        else ctx.out(`${me.principal} (${me.method}) groups: ${me.groups.join(', ') || '-'}`);
+        printWhoami(ctx, await ctx.client.whoami(), json);
         return EXIT.ok;
       }));
     } else if (isWord(first, 'server')) await withContext((ctx) => runServerCommand(ctx, c));

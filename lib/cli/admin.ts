@@ -7,7 +7,7 @@
 import { AdminClient, type AdminAuth } from '../admin/client.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import { argvCommand, EXIT, guarded, runDscCommand, runServerCommand, type CommandContext } from './admin-commands.js';
-import { printError, type Printer } from './admin-format.js';
+import { printError, printWhoami, type Printer } from './admin-format.js';
 import { ADMIN_USAGE, AdminUsageError, parseAdminArgs, type AdminCliOptions, type CredentialPlan } from './admin-options.js';
 import { runShell } from './admin-shell.js';
 import { askHidden, readFirstLine, type AdminIo } from './admin-tty.js';
@@ -70,9 +70,7 @@ export async function runAdminCommand(
     if (verb === 'server') return await runServerCommand(ctx, argvCommand(options.command));
     if (verb === 'dscadmin') return await runDscCommand(ctx, argvCommand(options.command.slice(1)));
     return await guarded(ctx, async () => {
-      const me = await client.whoami();
-      if (options.json) ctx.out(JSON.stringify(me));
-      else ctx.out(`${me.principal} (${me.method}) groups: ${me.groups.join(', ') || '-'}`);
+      printWhoami(ctx, await client.whoami(), options.json);
       return EXIT.ok;
     });
   } finally {
