@@ -29,3 +29,5 @@ export type { Running } from './server/primary.js';
 export { Pages, PAGE_NAMES, TemplateError } from './proxy/pages.js';
 export type { PageName, PageMacros } from './proxy/pages.js';
 export { reasonText } from './proxy/reason-text.js';
+export { AdminClient, AdminApiError } from './admin/client.js';
+export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, SessionJson, PdadminReply } from './admin/client.js';

@@ -17,8 +17,7 @@ export class AdminApiError extends GatehouseError {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(status: number, apiCode: string, message: string, options: { messages?: TaskMessage[]; retryAfterSeconds?: number; cause?: unknown } = {}) {
-    // The cast stands until lib/session/errors.ts lists ERR_GH_ADMIN_API in GatehouseErrorCode.
-    super('ERR_GH_ADMIN_API' as GatehouseErrorCode, message);
+    super('ERR_GH_ADMIN_API', message);
     this.status = status;
     this.apiCode = apiCode;
     this.messages = options.messages ?? [];

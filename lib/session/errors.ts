@@ -11,7 +11,8 @@ export type GatehouseErrorCode =
   | 'ERR_GH_TABLE_FULL'
   | 'ERR_GH_SESSION_LIMIT'
   | 'ERR_GH_TOO_LARGE'
-  | 'ERR_GH_CLOSED';
+  | 'ERR_GH_CLOSED'
+  | 'ERR_GH_ADMIN_API';
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;
