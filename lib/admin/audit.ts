@@ -64,6 +64,8 @@ export class AuditLog {
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #closed = false;
+  #records = 0;
+  #syncs = 0;
   readonly #now: () => number;
 
   private constructor(file: string, fd: number, now: () => number) {
@@ -86,6 +88,11 @@ export class AuditLog {
       this.#pending.push({ line, resolve, reject });
       this.#flushing ??= this.#flush();
     });
+  }
+
+  /** Lines written and fdatasync calls made so far (group commit keeps syncs well below lines). */
+  get stats(): { readonly records: number; readonly syncs: number } {
+    return { records: this.#records, syncs: this.#syncs };
   }
 
   /** After the file was renamed (rotation): continue in a new file at the same path. */
@@ -117,6 +124,8 @@ export class AuditLog {
         // A regular file takes the whole buffer in one write(); the loop only matters on a short write (disk full).
         while (done < data.length) done += await write(fd, data, done, data.length - done);
         await fdatasync(fd);
+        this.#syncs++;
+        this.#records += batch.length;
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err as Error);

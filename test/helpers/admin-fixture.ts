@@ -81,6 +81,7 @@ export interface FixtureOptions {
   lockout?: Partial<LockoutOptions>;
   now?: () => number;
   metricsAuth?: boolean;
+  capacity?: number;
   extra?: Partial<AdminServerOptions>;
 }
 
@@ -103,6 +104,7 @@ export interface CallOptions {
 
 export interface Fixture {
   readonly dir: string;
+  readonly tableName: string;
   readonly server: AdminServer;
   readonly cache: SessionCache;
   readonly engine: TaskEngine;
@@ -126,7 +128,7 @@ export async function startFixture(o: FixtureOptions = {}): Promise<Fixture> {
   const registry = await FileRegistry.create(path.join(dir, 'users.yaml'), { watch: false, hash: { ln: 4 } });
   for (const u of USERS) await registry.createUser(u);
   const tableName = uniqueName('admin');
-  const cache = SessionCache.create(tableName, { capacity: 1024 });
+  const cache = SessionCache.create(tableName, { capacity: o.capacity ?? 1024 });
   const engine = new TaskEngine(cache, { serverName: SERVER, sessionServerName: SESSION_SERVER });
   const policyFile = path.join(dir, 'policy.yaml');
   if (o.policy !== null) fs.writeFileSync(policyFile, o.policy ?? POLICY);
@@ -174,7 +176,7 @@ export async function startFixture(o: FixtureOptions = {}): Promise<Fixture> {
     return { entries, end: data.length };
   };
   return {
-    dir, server, cache, engine, registry, auditFile, tokensFile, policyFile,
+    dir, tableName, server, cache, engine, registry, auditFile, tokensFile, policyFile,
     async call(method, urlPath, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const auth = opts.auth === undefined ? basic('sec_master') : opts.auth;
