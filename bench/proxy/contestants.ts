@@ -1,0 +1,70 @@
+// contestants.ts -- the proxies under test, each started against the same
+// back-end and, where it authenticates, logged in once; the runner then sends
+// the returned headers (the session cookie) with every request.
+import { startGatehouse, GATEHOUSE_COOKIE } from './gatehouse.js';
+import { formLogin, probe } from './login.js';
+import { forkServer, stop } from './processes.js';
+import { BENCH_PATH, BENCH_USER } from './protocol.js';
+
+export type ContestantId = 'plain-undici' | 'plain-http' | 'express-session' | 'gatehouse-1' | 'gatehouse-2';
+
+export interface RunningContestant {
+  readonly url: string;
+  /** Sent with every benchmark request (the session cookie, when there is one). */
+  readonly headers: Record<string, string>;
+  /** Warnings and errors the contestant logged (Gatehouse only). */
+  readonly log?: readonly string[];
+  /** CPU seconds used so far by each worker process (Gatehouse only). */
+  workerCpuSeconds?(): number[];
+  stop(): Promise<void>;
+}
+
+export interface Contestant {
+  readonly id: ContestantId;
+  readonly label: string;
+  /** True when the back-end must see iv-user on every request. */
+  readonly authenticates: boolean;
+  start(backend: string, password: string, nodeFlags?: string[]): Promise<RunningContestant>;
+}
+
+async function plain(file: string, backend: string): Promise<RunningContestant> {
+  const s = await forkServer(file, [backend]);
+  await probe(s.url, {});
+  return { url: s.url, headers: {}, stop: () => stop(s.child) };
+}
+
+async function gatehouse(workers: number, backend: string, password: string, nodeFlags?: string[]): Promise<RunningContestant> {
+  const gh = await startGatehouse({ backend, workers, password, ...(nodeFlags ? { nodeFlags } : {}) });
+  try {
+    const cookie = await formLogin(gh.url, '/pkmslogin.form',
+      { username: BENCH_USER, password, 'login-form-type': 'pwd', url: BENCH_PATH }, GATEHOUSE_COOKIE);
+    const headers = { cookie };
+    await probe(gh.url, headers);
+    return { url: gh.url, headers, log: gh.log, workerCpuSeconds: () => gh.workerCpuSeconds(), stop: () => gh.stop() };
+  } catch (err) {
+    await gh.stop();
+    throw err;
+  }
+}
+
+export const CONTESTANTS: readonly Contestant[] = [
+  { id: 'plain-undici', label: 'plain proxy (undici Pool)', authenticates: false, start: (b) => plain('plain-undici.js', b) },
+  { id: 'plain-http', label: 'plain proxy (http.request + keep-alive Agent)', authenticates: false, start: (b) => plain('plain-http.js', b) },
+  {
+    id: 'express-session', label: 'express 5 + express-session (MemoryStore) + http-proxy-middleware 3', authenticates: true,
+    start: async (backend, password) => {
+      const s = await forkServer('express-session.js', [backend], { BENCH_PASSWORD: password });
+      try {
+        const cookie = await formLogin(s.url, '/login', { username: BENCH_USER, password }, 'connect.sid');
+        const headers = { cookie };
+        await probe(s.url, headers);
+        return { url: s.url, headers, stop: () => stop(s.child) };
+      } catch (err) {
+        await stop(s.child);
+        throw err;
+      }
+    },
+  },
+  { id: 'gatehouse-1', label: 'Gatehouse, 1 worker', authenticates: true, start: (b, p, f) => gatehouse(1, b, p, f) },
+  { id: 'gatehouse-2', label: 'Gatehouse, 2 workers', authenticates: true, start: (b, p, f) => gatehouse(2, b, p, f) },
+];

@@ -1,0 +1,62 @@
+// headers.ts -- header copying for the two plain baseline proxies, kept to
+// the same rules Gatehouse's junctions apply (lib/proxy/forward-headers.ts)
+// minus everything about sessions: hop-by-hop headers (and those Connection
+// names) go both ways, Host is the back-end's, X-Forwarded-For/-Proto/-Host
+// are set. So the comparison measures session logic, not header shortcuts.
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+const REPLACED = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+
+function connectionTokens(values: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values) for (const t of v.split(',')) { const s = t.trim().toLowerCase(); if (s !== '') out.add(s); }
+  return out;
+}
+
+const hopByHop = (lower: string, listed: ReadonlySet<string>): boolean =>
+  HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || listed.has(lower);
+
+/** Request headers for the back-end as a flat name/value list (rawHeaders form), Host included. */
+export function forwardRequestHeaders(raw: readonly string[], clientAddress: string, backendHost: string): string[] {
+  const connection: string[] = [];
+  const forwardedFor: string[] = [];
+  let host: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (lower === 'connection') connection.push(raw[i + 1]!);
+    else if (lower === 'x-forwarded-for') forwardedFor.push(raw[i + 1]!);
+    else if (lower === 'host' && host === undefined) host = raw[i + 1]!;
+  }
+  const listed = connectionTokens(connection);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (REPLACED.has(lower) || hopByHop(lower, listed)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  if (clientAddress !== '') forwardedFor.push(clientAddress);
+  if (forwardedFor.length > 0) out.push('x-forwarded-for', forwardedFor.join(', '));
+  out.push('x-forwarded-proto', 'http');
+  if (host !== undefined) out.push('x-forwarded-host', host);
+  out.push('host', backendHost);
+  return out;
+}
+
+/** The back-end's response headers (lower-case keys, arrays kept) without hop-by-hop ones. */
+export function forwardResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string | string[]> {
+  const conn = headers['connection'];
+  const listed = connectionTokens(conn === undefined ? [] : Array.isArray(conn) ? conn : [conn]);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (!hopByHop(lower, listed)) out[lower] = value;
+  }
+  return out;
+}
+
+/** The client's address as Gatehouse reports it (IPv4-mapped IPv6 unwrapped). */
+export function clientAddress(remote: string | undefined): string {
+  const a = remote ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}

@@ -1,0 +1,77 @@
+// load.ts -- one measurement: an autocannon warm-up, then the measured run
+// against a running contestant, and the proof that it served what it should:
+// no error, no non-2xx answer, and every answer came from the back-end
+// (the back-end counted at least as many requests as autocannon got answers)
+// with the user's identity when the contestant authenticates.
+import type { ChildProcess } from 'node:child_process';
+import autocannon, { type Result } from 'autocannon';
+import type { RunningContestant } from './contestants.js';
+import { backendCounts } from './processes.js';
+import { BENCH_PATH, type BackendCounts } from './protocol.js';
+
+export interface LoadOptions {
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+}
+
+export interface Measurement {
+  connections: number;
+  durationSeconds: number;
+  /** Mean of autocannon's one-second samples. */
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMeanMs: number;
+  responses2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  backend: BackendCounts;
+  /** CPU seconds each Gatehouse worker used during the measured run (shows whether both worked). */
+  workerCpuSeconds?: number[];
+  /** Empty when the run proved itself; else what was wrong. */
+  problems: string[];
+}
+
+const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function fire(url: string, headers: Record<string, string>, connections: number, duration: number): Promise<Result> {
+  return Promise.resolve(autocannon({ url: `${url}${BENCH_PATH}`, connections, duration, pipelining: 1, headers }));
+}
+
+export async function measure(c: RunningContestant, authenticates: boolean, backend: ChildProcess, o: LoadOptions): Promise<Measurement> {
+  if (o.warmupSeconds > 0) await fire(c.url, c.headers, o.connections, o.warmupSeconds);
+  // Requests cut off at the end of the warm-up must not land in the measured counts.
+  await settle(300);
+  await backendCounts(backend, true);
+  const cpuBefore = c.workerCpuSeconds?.();
+  const r = await fire(c.url, c.headers, o.connections, o.durationSeconds);
+  const cpuAfter = c.workerCpuSeconds?.();
+  await settle(300);
+  const seen = await backendCounts(backend, true);
+  const problems: string[] = [];
+  if (r.errors > 0) problems.push(`${r.errors} connection errors`);
+  if (r.timeouts > 0) problems.push(`${r.timeouts} timeouts`);
+  if (r.non2xx > 0) problems.push(`${r.non2xx} non-2xx answers`);
+  if (r['2xx'] === 0) problems.push('no 2xx answer at all');
+  // Every 2xx must have come from the back-end: an answer the proxy made up (a login page) would not be counted there.
+  if (seen.total < r['2xx']) problems.push(`the back-end saw ${seen.total} requests but ${r['2xx']} 2xx answers came back`);
+  if (authenticates && seen.identified !== seen.total) problems.push(`${seen.total - seen.identified} back-end requests without the user's iv-user`);
+  return {
+    connections: o.connections,
+    durationSeconds: o.durationSeconds,
+    requestsPerSecond: r.requests.average,
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    latencyMeanMs: r.latency.average,
+    responses2xx: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    backend: seen,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && cpuBefore.length === cpuAfter.length
+      ? { workerCpuSeconds: cpuAfter.map((x, i) => Math.round((x - cpuBefore[i]!) * 100) / 100) } : {}),
+    problems,
+  };
+}

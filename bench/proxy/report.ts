@@ -1,0 +1,86 @@
+// report.ts -- the benchmark's results: medians over rounds, ratios against
+// the two baselines the issue names, the targets, and the markdown table
+// printed at the end (the same one docs/benchmarks.md shows).
+import type { ContestantId } from './contestants.js';
+import type { Measurement } from './load.js';
+
+export interface Row {
+  id: ContestantId;
+  label: string;
+  connections: number;
+  /** Medians over the rounds. */
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** requestsPerSecond / the plain undici proxy's, same connections. */
+  vsPlainUndici: number | undefined;
+  /** requestsPerSecond / express-session's, same connections. */
+  vsExpressSession: number | undefined;
+  /** Every round's figures. */
+  rounds: Measurement[];
+  problems: string[];
+}
+
+export interface Target { what: string; connections: number; ratio: number | undefined; target: number; met: boolean | undefined }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMap<string, Measurement[]>, connections: readonly number[]): Row[] {
+  const key = (id: ContestantId, c: number): string => `${id}@${c}`;
+  const rps = (id: ContestantId, c: number): number | undefined => {
+    const m = runs.get(key(id, c));
+    return m === undefined || m.length === 0 ? undefined : median(m.map((x) => x.requestsPerSecond));
+  };
+  const out: Row[] = [];
+  for (const c of connections) {
+    for (const [id, label] of labels) {
+      const m = runs.get(key(id, c));
+      if (m === undefined || m.length === 0) continue;
+      const r = rps(id, c)!;
+      const undici = rps('plain-undici', c);
+      const express = rps('express-session', c);
+      out.push({
+        id, label, connections: c,
+        requestsPerSecond: r,
+        latencyP50Ms: median(m.map((x) => x.latencyP50Ms)),
+        latencyP99Ms: median(m.map((x) => x.latencyP99Ms)),
+        vsPlainUndici: undici === undefined ? undefined : r / undici,
+        vsExpressSession: express === undefined ? undefined : r / express,
+        rounds: m,
+        problems: m.flatMap((x, i) => x.problems.map((p) => (m.length > 1 ? `round ${i + 1}: ${p}` : p))),
+      });
+    }
+  }
+  return out;
+}
+
+/** The issue's targets, judged on one Gatehouse worker against the single-process baselines. */
+export function targets(all: readonly Row[]): Target[] {
+  const out: Target[] = [];
+  for (const r of all) {
+    if (r.id !== 'gatehouse-1') continue;
+    out.push({ what: 'Gatehouse (1 worker) / plain proxy (undici)', connections: r.connections, ratio: r.vsPlainUndici, target: 0.9, met: r.vsPlainUndici === undefined ? undefined : r.vsPlainUndici >= 0.9 });
+    out.push({ what: 'Gatehouse (1 worker) / express-session', connections: r.connections, ratio: r.vsExpressSession, target: 2, met: r.vsExpressSession === undefined ? undefined : r.vsExpressSession >= 2 });
+  }
+  return out;
+}
+
+const ratio = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+export function markdown(all: readonly Row[], goals: readonly Target[]): string {
+  const lines = [
+    '| contestant | connections | req/s | p50 ms | p99 ms | vs plain (undici) | vs express-session | checked |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ratio(r.vsPlainUndici)} | ${ratio(r.vsExpressSession)} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
+    '',
+    '| target | connections | ratio | target | met |',
+    '|---|---:|---:|---:|---|',
+    ...goals.map((g) => `| ${g.what} | ${g.connections} | ${ratio(g.ratio)} | >= ${g.target} | ${g.met === undefined ? '-' : g.met ? 'yes' : `**no** (${((1 - (g.ratio ?? 0) / g.target) * 100).toFixed(0)}% short)`} |`),
+  ];
+  return lines.join('\n');
+}

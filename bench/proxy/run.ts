@@ -1,0 +1,177 @@
+// run.ts -- `npm run bench:proxy`: Gatehouse (1 worker, then 2) against a
+// plain Node proxy (undici; and http.request + keep-alive Agent) and
+// express + express-session + http-proxy-middleware, all serving
+// authenticated GETs from the same back-end, loaded with autocannon one
+// contestant at a time. Prints a markdown table and writes the results to
+// bench/results/proxy-<date>.json. Every child runs in its own process; the
+// load generator runs in this one and competes with them for the same cores.
+//
+//   node dist/bench/proxy/run.js [--connections 50,10] [--duration 10] [--warmup 2]
+//        [--rounds 1] [--only gatehouse-1,plain-undici] [--profile 5] [--quick] [--out file]
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CONTESTANTS, type Contestant, type ContestantId } from './contestants.js';
+import { measure, type LoadOptions, type Measurement } from './load.js';
+import { forkServer, stopAll, stop } from './processes.js';
+import { busiestProfile, summarize, type ProfileSummary } from './profile.js';
+import { markdown, rows, targets } from './report.js';
+
+const USAGE = `usage: node dist/bench/proxy/run.js [options]
+  --connections 50,10   autocannon connections, one measurement each (default 50,10)
+  --duration 10         seconds measured per contestant and connection count
+  --warmup 2            seconds of warm-up before each measurement
+  --rounds 1            repeat everything (alternating order); medians are reported
+  --only a,b            contestants: ${CONTESTANTS.map((c) => c.id).join(', ')}
+  --profile 5           afterwards, profile one Gatehouse worker (--cpu-prof) under load this long
+  --quick               --duration 3 --warmup 1 --connections 50
+  --out <file>          results JSON (default bench/results/proxy-<date>.json)
+`;
+
+interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; only: Contestant[]; profileSeconds: number; out: string }
+
+function positive(name: string, s: string, min = 1): number {
+  if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > 100_000) throw new Error(`--${name} must be a whole number from ${min}, got '${s}'`);
+  return Number(s);
+}
+
+function args(argv: string[]): Args | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      connections: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string', default: '1' },
+      only: { type: 'string' }, profile: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) { process.stdout.write(USAGE); return undefined; }
+  const connections = (values.connections ?? (values.quick ? '50' : '50,10')).split(',').map((s) => positive('connections', s.trim()));
+  const ids = values.only?.split(',').map((s) => s.trim());
+  const unknown = ids?.filter((id) => !CONTESTANTS.some((c) => c.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown contestant ${unknown.join(', ')}`);
+  const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+  const root = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+  return {
+    connections,
+    load: {
+      durationSeconds: positive('duration', values.duration ?? (values.quick ? '3' : '10')),
+      warmupSeconds: positive('warmup', values.warmup ?? (values.quick ? '1' : '2'), 0),
+    },
+    rounds: positive('rounds', values.rounds),
+    only: ids === undefined ? [...CONTESTANTS] : CONTESTANTS.filter((c) => ids.includes(c.id)),
+    profileSeconds: values.profile === undefined ? 0 : positive('profile', values.profile),
+    out: values.out ?? path.join(root, 'bench', 'results', `proxy-${date}.json`),
+  };
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    node: process.version, platform: `${os.type()} ${os.release()}`, cpus: cpus.length, cpuModel: cpus[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+const say = (s: string): void => { process.stderr.write(`${s}\n`); };
+
+async function profileGatehouse(backend: string, password: string, backendChild: Parameters<typeof measure>[2], seconds: number, outDir: string): Promise<ProfileSummary | undefined> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-prof-'));
+  try {
+    const gh = CONTESTANTS.find((c) => c.id === 'gatehouse-1')!;
+    const running = await gh.start(backend, password, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    try {
+      await measure(running, true, backendChild, { connections: 50, durationSeconds: seconds, warmupSeconds: 1 });
+    } finally {
+      await running.stop();
+    }
+    const file = busiestProfile(dir);
+    if (file === undefined) { say('no .cpuprofile was written'); return undefined; }
+    fs.mkdirSync(outDir, { recursive: true });
+    const kept = path.join(outDir, `proxy-gatehouse-worker-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.cpuprofile`);
+    fs.copyFileSync(file, kept);
+    // From the first request on: module loading and start-up are not the steady state.
+    return { ...summarize(file, (f) => f.functionName === 'handle' && f.url.endsWith('/proxy/gateway.js')), file: kept };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  let a: Args | undefined;
+  try {
+    a = args(process.argv.slice(2));
+  } catch (err) {
+    say(`bench:proxy: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (a === undefined) return 0;
+  const info = machine();
+  say(`machine: ${info['cpus']} x ${info['cpuModel']}, Node ${process.version}, load average ${(info['loadAverageAtStart'] as number[]).join(' ')}`);
+  if (((info['loadAverageAtStart'] as number[])[0] ?? 0) > 0.5) say('warning: the machine is not idle; other work skews these numbers');
+  const password = crypto.randomBytes(18).toString('base64url');
+  const backend = await forkServer('backend.js');
+  const runs = new Map<string, Measurement[]>();
+  const logs: Record<string, string[]> = {};
+  let profile: ProfileSummary | undefined;
+  try {
+    for (let round = 0; round < a.rounds; round++) {
+      // Alternate the order so drift (heat, neighbours) does not always favour the same contestant.
+      const order = round % 2 === 0 ? a.only : [...a.only].reverse();
+      for (const c of order) {
+        say(`[round ${round + 1}/${a.rounds}] ${c.label}: starting`);
+        const running = await c.start(backend.url, password);
+        try {
+          for (const connections of a.connections) {
+            const m = await measure(running, c.authenticates, backend.child, { ...a.load, connections });
+            const cpu = m.workerCpuSeconds === undefined ? '' : `, worker CPU s ${m.workerCpuSeconds.join(' + ')}`;
+            say(`  ${connections} connections: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms${cpu}${m.problems.length ? `; PROBLEMS: ${m.problems.join('; ')}` : ''}`);
+            const key = `${c.id}@${connections}`;
+            runs.set(key, [...(runs.get(key) ?? []), m]);
+          }
+        } finally {
+          await running.stop();
+        }
+        if (running.log !== undefined && running.log.length > 0) (logs[c.id] ??= []).push(...running.log.slice(0, 20));
+      }
+    }
+    if (a.profileSeconds > 0) {
+      say(`profiling one Gatehouse worker for ${a.profileSeconds} s (--cpu-prof)`);
+      profile = await profileGatehouse(backend.url, password, backend.child, a.profileSeconds, path.dirname(a.out));
+    }
+  } finally {
+    await stop(backend.child);
+    await stopAll();
+  }
+
+  const labels = new Map<ContestantId, string>(a.only.map((c) => [c.id, c.label]));
+  const table = rows(labels, runs, a.connections);
+  const goals = targets(table);
+  process.stdout.write(`\n${markdown(table, goals)}\n`);
+  if (profile !== undefined) {
+    process.stdout.write(`\nGatehouse worker profile (${profile.totalMs} ms, ${profile.idlePercent}% idle; percent of busy time), ${profile.file}\n`);
+    process.stdout.write('\nby origin:\n' + profile.byOrigin.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
+    process.stdout.write('\ntop frames (self):\n' + profile.topSelf.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
+    process.stdout.write('\nGatehouse functions (inclusive):\n' + profile.gatehouseInclusive.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
+  }
+  for (const [id, lines] of Object.entries(logs)) say(`${id} logged ${lines.length} warning/error lines, e.g.: ${lines[0]}`);
+  fs.mkdirSync(path.dirname(a.out), { recursive: true });
+  fs.writeFileSync(a.out, JSON.stringify({
+    date: new Date().toISOString(), machine: info,
+    options: { connections: a.connections, ...a.load, rounds: a.rounds, pipelining: 1, contestants: a.only.map((c) => c.id) },
+    results: table, targets: goals, profile, logs,
+  }, null, 2));
+  say(`\nresults: ${a.out}`);
+  const failed = table.filter((r) => r.problems.length > 0);
+  for (const r of failed) say(`FAILED ${r.label} @ ${r.connections}: ${r.problems.join('; ')}`);
+  return failed.length > 0 || Object.keys(logs).length > 0 ? 1 : 0;
+}
+
+process.once('SIGINT', () => { void stopAll().finally(() => process.exit(130)); });
+main().then((code) => { process.exitCode = code; }, async (err: unknown) => {
+  say(`bench:proxy failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  await stopAll();
+  process.exitCode = 1;
+});
