@@ -10,8 +10,8 @@
  * (the server name tasks go to), IVADMIN_TEST_TARGET (a user holding
  * sessions, ended by the test), IVADMIN_TEST_DENIED_USER and
  * IVADMIN_TEST_DENIED_PASSWORD (an account that authenticates but may not
- * run tasks). The round-trip and protocol-error checks use the stand-in's
- * `echo` and `fake-reply` tasks.
+ * run tasks). The round-trip, protocol-error and JSON checks use the
+ * stand-in's `echo` and `fake-reply` tasks.
  *
  * Prints "ok - <check>" / "not ok - <check>", "# <check>: ..." detail lines
  * (results and messages, control characters escaped as \xNN) and at the end
@@ -472,6 +472,102 @@ static void protocol_errors(void) {
   logout(ctx);
 }
 
+/* Sends `body` back through the stand-in (`fake-reply hex`) and runs
+ * performtask on it. */
+static unsigned long reply_with(ivadmin_context ctx, const char *body, unsigned long *rcount, char ***results,
+                                ivadmin_response *rsp) {
+  static const char hex[] = "0123456789abcdef";
+  char task[4096];
+  size_t n = strlen(body), i, at = strlen("fake-reply hex ");
+  if (at + 2 * n >= sizeof task) return 99;
+  memcpy(task, "fake-reply hex ", at);
+  for (i = 0; i < n; ++i) {
+    task[at++] = hex[(unsigned char)body[i] >> 4];
+    task[at++] = hex[(unsigned char)body[i] & 0xf];
+  }
+  task[at] = '\0';
+  return ivadmin_server_performtask(ctx, server, task, NULL, NULL, rcount, results, rsp);
+}
+
+#define REPLY_HEAD "{\"result\":\"\",\"commands\":[{\"command\":\"c\",\"ok\":true,"
+
+/* The reader accepts every JSON form the server may use and rejects the
+ * rest as a protocol error (never a crash, never a guess). */
+static void json_strictness(void) {
+  static const char *const bad[] = {
+      REPLY_HEAD "\"results\":[],\"messages\":[]}]} x",                     /* trailing bytes */
+      REPLY_HEAD "\"results\":[],\"results\":[\"x\"],\"messages\":[]}]}",   /* duplicate key */
+      REPLY_HEAD "\"results\":[\"\\ud800\"],\"messages\":[]}]}",              /* lone surrogate */
+      REPLY_HEAD "\"results\":[\"\\udc00\\ud800\"],\"messages\":[]}]}",       /* reversed pair */
+      REPLY_HEAD "\"results\":[\"\xff\"],\"messages\":[]}]}",                 /* invalid UTF-8 */
+      REPLY_HEAD "\"results\":[\"\xc0\xaf\"],\"messages\":[]}]}",             /* overlong */
+      REPLY_HEAD "\"results\":[\"\xed\xa0\x80\"],\"messages\":[]}]}",         /* encoded surrogate */
+      REPLY_HEAD "\"results\":[\"a\x01\"],\"messages\":[]}]}",                /* raw control char */
+      REPLY_HEAD "\"results\":[\"a\\u0000b\"],\"messages\":[]}]}",            /* NUL */
+      REPLY_HEAD "\"results\":[\"\\x41\"],\"messages\":[]}]}",                /* bad escape */
+      REPLY_HEAD "\"results\":[],\"messages\":[],\"n\":01}]}",                /* leading zero */
+      REPLY_HEAD "\"results\":[],\"messages\":[],\"n\":1.}]}",                /* bare point */
+      REPLY_HEAD "\"results\":[],\"messages\":[],\"n\":1e999}]}",             /* out of range */
+      REPLY_HEAD "\"results\":[1],\"messages\":[]}]}",                        /* not a string */
+      REPLY_HEAD "\"results\":[\"a\",],\"messages\":[]}]}",                   /* trailing comma */
+      REPLY_HEAD "'results':[],\"messages\":[]}]}",                           /* single quotes */
+      REPLY_HEAD "\"results\":[],\"messages\":[]}]",                          /* truncated */
+      REPLY_HEAD "\"results\":[]}]}",                                         /* no messages */
+      REPLY_HEAD "\"ok\":1,\"results\":[],\"messages\":[]}]}",                /* duplicate ok */
+      REPLY_HEAD "\"results\":[],\"messages\":[{\"id\":\"X\",\"code\":4294967296,\"severity\":\"info\",\"text\":\"t\"}]}]}",
+      REPLY_HEAD "\"results\":[],\"messages\":[{\"id\":\"X\",\"code\":-1,\"severity\":\"info\",\"text\":\"t\"}]}]}",
+      REPLY_HEAD "\"results\":[],\"messages\":[{\"id\":\"X\",\"code\":1.5,\"severity\":\"info\",\"text\":\"t\"}]}]}",
+      REPLY_HEAD "\"results\":[],\"messages\":[{\"id\":\"X\",\"code\":1,\"severity\":\"info\"}]}]}",
+      "",
+      "[]",
+  };
+  char deep[400];
+  ivadmin_context ctx = login_as(user, password);
+  ivadmin_response rsp = NULL;
+  unsigned long rcount = 0, i;
+  char **results = NULL;
+
+  /* Everything a strict reader must take: escapes, surrogate pairs, raw
+   * UTF-8, unknown members of every type, exponents, whitespace. */
+  EXPECT(reply_with(ctx,
+                    " \t\r\n{\"result\" : \"x\", \"extra\": [1.5e3, -0, 0.25E-2, true, false, null, {}, [[]]],\n"
+                    " \"commands\" : [ {\"command\":\"c\",\"ok\":true,\"results\":[\"caf\\u00e9 \\ud83d\\udd12 \\/ "
+                    "\\\"q\\\" \\\\ \\t\\b\\f\\r\\n\", \"\xe2\x82\xac\", \"\"],\"messages\":[{\"id\":\"GHWAT0001I\","
+                    "\"code\":4294967295,\"severity\":\"warning\",\"text\":\"\\u2028 ok\",\"new\":1}]} ] } ",
+                    &rcount, &results, &rsp) == IVADMIN_TRUE);
+  EXPECT(rcount == 3);
+  if (rcount == 3) {
+    EXPECT(strcmp(results[0], "caf\xc3\xa9 \xf0\x9f\x94\x92 / \"q\" \\ \t\b\f\r\n") == 0);
+    EXPECT(strcmp(results[1], "\xe2\x82\xac") == 0);
+    EXPECT(strcmp(results[2], "") == 0);
+  }
+  EXPECT(ivadmin_response_getcount(rsp) == 1);
+  EXPECT(ivadmin_response_getcode(rsp, 0) == 4294967295UL);
+  EXPECT(ivadmin_response_getmodifier(rsp, 0) == IVADMIN_RESPONSE_WARNING);
+  EXPECT(contains(ivadmin_response_getmessage(rsp, 0), "\xe2\x80\xa8 ok"));
+  free_lines(results, rcount);
+  ivadmin_free(rsp);
+
+  for (i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    rsp = NULL;
+    EXPECT(reply_with(ctx, bad[i], &rcount, &results, &rsp) == IVADMIN_FALSE);
+    EXPECT(rcount == 0 && results == NULL);
+    expect_failure(rsp, IVADMIN_GH_E_PROTOCOL, NULL);
+    if (ivadmin_response_getcode(rsp, 0) != IVADMIN_GH_E_PROTOCOL) fprintf(stderr, "  bad[%lu] was accepted\n", i);
+    ivadmin_free(rsp);
+  }
+
+  /* Nesting deeper than 64 is refused before it can exhaust the stack. */
+  memset(deep, 0, sizeof deep);
+  strcpy(deep, "{\"n\":");
+  for (i = 0; i < 100; ++i) strcat(deep, "[");
+  rsp = NULL;
+  EXPECT(reply_with(ctx, deep, &rcount, &results, &rsp) == IVADMIN_FALSE);
+  expect_failure(rsp, IVADMIN_GH_E_PROTOCOL, "deeply");
+  ivadmin_free(rsp);
+  logout(ctx);
+}
+
 static void gettasklist(void) {
   ivadmin_context ctx = login_as(user, password);
   ivadmin_response rsp = NULL;
@@ -625,6 +721,7 @@ int main(int argc, char **argv) {
   run("denied", denied);
   run("task_round_trip", task_round_trip);
   run("protocol_errors", protocol_errors);
+  run("json_strictness", json_strictness);
   run("gettasklist", gettasklist);
   run("bad_arguments", bad_arguments);
   run("threads", threads);

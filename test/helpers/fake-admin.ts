@@ -5,7 +5,8 @@
 // certificate made by the `openssl` CLI at start. Beside the real tasks it
 // knows (list sessions, terminate all_sessions, help) it has two of its own
 // for tests: `echo <text>` returns <text> verbatim as its one result line,
-// and `fake-reply garbage|no-commands|bad-severity` sends a malformed reply.
+// `fake-reply garbage|no-commands|bad-severity` sends a malformed reply, and
+// `fake-reply hex <hex>` sends those bytes as the reply body.
 // It records every request (passwords never) so tests can check what the
 // client sent.
 import { execFileSync } from 'node:child_process';
@@ -110,9 +111,11 @@ function loginArg(s: string): string | undefined {
   return undefined;
 }
 
-function runTask(task: string, sessions: Record<string, string[]>): TaskResult | { raw: string } {
+function runTask(task: string, sessions: Record<string, string[]>): TaskResult | { raw: string | Buffer } {
   const echo = /^echo (.*)$/s.exec(task);
   if (echo) return { ok: true, results: [echo[1] ?? ''], messages: [message('0099', 'I', 'Echoed.')] };
+  const hex = /^fake-reply hex ((?:[0-9a-f]{2})*)$/.exec(task);
+  if (hex) return { raw: Buffer.from(hex[1] ?? '', 'hex') };
   const fake = /^fake-reply (\S+)$/.exec(task);
   if (fake) {
     if (fake[1] === 'garbage') return { raw: '<html>Service Unavailable</html>' };

@@ -5,6 +5,8 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <system_error>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -33,12 +35,13 @@ bool has_control_or_space(const std::string &s) {
   return false;
 }
 
+// Seconds with an optional fraction ("10", "0.5"), read without strtod so
+// that the calling program's locale cannot change the meaning.
 bool parse_timeout(const std::string &text, const std::string &where, long &ms, std::string &error) {
   const std::string t = trim(text);
-  char *end = nullptr;
-  errno = 0;
-  const double seconds = t.empty() ? NAN : std::strtod(t.c_str(), &end);
-  if (t.empty() || errno != 0 || end == nullptr || *end != '\0' || !std::isfinite(seconds) || seconds <= 0 ||
+  double seconds = 0;
+  const auto r = std::from_chars(t.data(), t.data() + t.size(), seconds, std::chars_format::fixed);
+  if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size() || !std::isfinite(seconds) || seconds <= 0 ||
       seconds > kMaxTimeoutSeconds) {
     error = where + " is '" + t + "'; expected a number of seconds greater than 0 and at most 3600";
     return false;

@@ -1,9 +1,9 @@
 // json.cpp -- the strict JSON reader and string escaper (see json.h).
 #include "json.h"
 
-#include <cerrno>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <system_error>
 
 namespace gh::ivadmin {
 
@@ -235,14 +235,14 @@ private:
       if (at_end() || peek() < '0' || peek() > '9') return fail("invalid number");
       while (!at_end() && peek() >= '0' && peek() <= '9') ++i_;
     }
-    const std::string text(s_.substr(start, i_ - start));
+    // from_chars, not strtod: the caller's locale must not change the meaning.
+    const char *first = s_.data() + start, *last = s_.data() + i_;
     v.type = Json::Type::Number;
-    v.number = std::strtod(text.c_str(), nullptr);
-    if (!std::isfinite(v.number)) return fail("number out of range");
+    const auto d = std::from_chars(first, last, v.number);
+    if (d.ec != std::errc() || !std::isfinite(v.number)) return fail("number out of range");
     if (integral) {
-      errno = 0;
-      const long long n = std::strtoll(text.c_str(), nullptr, 10);
-      v.integral = errno != ERANGE;
+      long long n = 0;
+      v.integral = std::from_chars(first, last, n).ec == std::errc();
       v.integer = n;
     }
     return true;
