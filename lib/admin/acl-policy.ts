@@ -63,7 +63,11 @@ export function parsePolicy(text: string, object: string, source = 'policy'): Ad
   }
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => {
+      // A bad record key: zod's own message is generic; the key schema's says what is wrong.
+      const inner = i.code === 'invalid_key' ? i.issues[0]?.message : undefined;
+      return `${i.path.length ? i.path.join('.') : '(top level)'}: ${inner ?? i.message}`;
+    });
     throw new InvalidArgumentError(`${source}: ${problems.join('; ')}`);
   }
   const p = parsed.data;
