@@ -205,6 +205,9 @@ export class Gateway implements LoginResponder {
   }
 
   #forward(req: IncomingMessage, res: ServerResponse, route: Route, path: string, cred: SessionCredential | null, secure: boolean): void {
+    // Where the proxy takes basic authentication, the Authorization header is
+    // its own credential (the user's password): never passed on (the reference's `-b filter`).
+    if (req.headers.authorization !== undefined && this.#basic.enabledFor(secure)) delete req.headers.authorization;
     const addr = clientAddress(req);
     route.junction.forward(req, res, {
       clientAddress: addr,
