@@ -207,7 +207,7 @@ export class Gateway implements LoginResponder {
   #forward(req: IncomingMessage, res: ServerResponse, route: Route, path: string, cred: SessionCredential | null, secure: boolean): void {
     // Where the proxy takes basic authentication, the Authorization header is
     // its own credential (the user's password): never passed on (the reference's `-b filter`).
-    if (req.headers.authorization !== undefined && this.#basic.enabledFor(secure)) delete req.headers.authorization;
+    if (req.headers.authorization !== undefined && this.#basic.enabledFor(secure)) dropHeader(req, 'authorization');
     const addr = clientAddress(req);
     route.junction.forward(req, res, {
       clientAddress: addr,
@@ -235,6 +235,13 @@ export class Gateway implements LoginResponder {
   async close(): Promise<void> {
     await Promise.all(this.#routes.map((r) => r.junction.close()));
   }
+}
+
+/** Removes a header from a request before it is forwarded (the junction copies rawHeaders). */
+function dropHeader(req: IncomingMessage, name: string): void {
+  delete req.headers[name];
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === name) raw.splice(i, 2);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
