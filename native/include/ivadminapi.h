@@ -69,9 +69,11 @@ typedef struct ivadmin_response_s *ivadmin_response;
 typedef struct azn_attrlist_s *azn_attrlist_h_t;
 
 /* Gatehouse extension: message codes (ivadmin_response_getcode) of failures
- * detected on the client side or reported by HTTP status alone. Messages
- * that come from the server's task engine keep the server's code
- * (0x4754nnnn). */
+ * detected on the client side, or reported by an HTTP status whose reply
+ * carries no message code of its own. Messages from the server keep the
+ * server's codes: 0x4754nnnn (task engine, GHWATnnnn) and 0x4741nnnn (admin
+ * plane, GHWAAnnnn, e.g. 0x47410067 "Authorization for the requested command
+ * has been denied."). */
 #define IVADMIN_GH_E_ARGUMENT 0x47430001UL /* a parameter is missing or malformed */
 #define IVADMIN_GH_E_CONFIG 0x47430002UL   /* URL, CA, timeout or config file unusable */
 #define IVADMIN_GH_E_CONNECT 0x47430003UL  /* connection refused, TLS failure, timeout */

@@ -147,6 +147,18 @@ static void expect_failure(ivadmin_response rsp, unsigned long code, const char 
     fprintf(stderr, "  %s: code 0x%08lx, expected 0x%08lx\n", current, ivadmin_response_getcode(rsp, 0), code);
 }
 
+/* A request the server refused: as expect_failure, but the code is either
+ * the server's own (admin plane 0x4741nnnn or task engine 0x4754nnnn, when
+ * its reply carries a message) or the status's IVADMIN_GH_E_* code. */
+static int server_code(unsigned long code) {
+  return (code & 0xffff0000UL) == 0x47410000UL || (code & 0xffff0000UL) == 0x47540000UL;
+}
+
+static void expect_refusal(ivadmin_response rsp, unsigned long status_code, const char *needle) {
+  unsigned long code = ivadmin_response_getcode(rsp, 0);
+  expect_failure(rsp, server_code(code) ? code : status_code, needle);
+}
+
 static ivadmin_context login_as(const char *id, const char *pwd) {
   ivadmin_context ctx = NULL;
   ivadmin_response rsp = NULL;
@@ -269,7 +281,7 @@ static void wrong_password(void) {
   EXPECT(ivadmin_context_create((char *)ca, "", "", (char *)user, "not-the-password", "", host, port, &ctx, &rsp) ==
          IVADMIN_FALSE);
   EXPECT(ctx == NULL);
-  expect_failure(rsp, IVADMIN_GH_E_AUTH, NULL);
+  expect_refusal(rsp, IVADMIN_GH_E_AUTH, NULL);
   show_response(current, rsp);
   ivadmin_free(rsp);
 }
@@ -379,7 +391,10 @@ static void performtask_failing_task(void) {
   ivadmin_response rsp = NULL;
   unsigned long rcount = 0;
   char **results = NULL;
-  EXPECT(ivadmin_server_performtask(ctx, server, "frobnicate everything", NULL, NULL, &rcount, &results, &rsp) ==
+  char *huge = malloc(5000);
+
+  /* Runs, but fails: ok false with the engine's error message. */
+  EXPECT(ivadmin_server_performtask(ctx, server, "help frobnicate", NULL, NULL, &rcount, &results, &rsp) ==
          IVADMIN_FALSE);
   EXPECT(ivadmin_response_getok(rsp) == IVADMIN_FALSE);
   EXPECT(ivadmin_response_getcount(rsp) >= 1);
@@ -389,11 +404,36 @@ static void performtask_failing_task(void) {
   free_lines(results, rcount);
   ivadmin_free(rsp);
 
+  /* Does not parse: the server refuses the request (400) with the parse
+   * error's code. */
+  rsp = NULL;
+  EXPECT(ivadmin_server_performtask(ctx, server, "frobnicate everything", NULL, NULL, &rcount, &results, &rsp) ==
+         IVADMIN_FALSE);
+  EXPECT(rcount == 0 && results == NULL);
+  expect_failure(rsp, ivadmin_response_getcode(rsp, 0), "parse");
+  EXPECT((ivadmin_response_getcode(rsp, 0) & 0xffff0000UL) == 0x47540000UL);
+  show_response(current, rsp);
+  ivadmin_free(rsp);
+
+  /* Longer than 4096 bytes: 400 without a message code. */
+  rsp = NULL;
+  EXPECT(huge != NULL);
+  if (huge != NULL) {
+    memcpy(huge, "echo ", 5);
+    memset(huge + 5, 'x', 4994);
+    huge[4999] = '\0';
+    EXPECT(ivadmin_server_performtask(ctx, server, huge, NULL, NULL, &rcount, &results, &rsp) == IVADMIN_FALSE);
+    expect_refusal(rsp, IVADMIN_GH_E_REQUEST, NULL);
+    show_response(current, rsp);
+    ivadmin_free(rsp);
+    free(huge);
+  }
+
   /* An unknown server is the server's 404. */
   rsp = NULL;
   EXPECT(ivadmin_server_performtask(ctx, "default-webseald-nowhere", "help", NULL, NULL, &rcount, &results, &rsp) ==
          IVADMIN_FALSE);
-  expect_failure(rsp, IVADMIN_GH_E_NOT_FOUND, NULL);
+  expect_refusal(rsp, IVADMIN_GH_E_NOT_FOUND, NULL);
   show_response(current, rsp);
   ivadmin_free(rsp);
   logout(ctx);
@@ -408,14 +448,15 @@ static void denied(void) {
   snprintf(task, sizeof task, "terminate all_sessions %s", target);
   EXPECT(ivadmin_server_performtask(ctx, server, task, NULL, NULL, &rcount, &results, &rsp) == IVADMIN_FALSE);
   EXPECT(rcount == 0 && results == NULL);
-  expect_failure(rsp, IVADMIN_GH_E_DENIED, NULL);
+  expect_refusal(rsp, IVADMIN_GH_E_DENIED, NULL);
   show_response(current, rsp);
   ivadmin_free(rsp);
   rsp = NULL;
   EXPECT(ivadmin_server_gettasklist(ctx, server, NULL, &tcount, &tasks, NULL, &rcount, &results, &rsp) ==
          IVADMIN_FALSE);
   EXPECT(tcount == 0 && tasks == NULL);
-  expect_failure(rsp, IVADMIN_GH_E_DENIED, NULL);
+  expect_refusal(rsp, IVADMIN_GH_E_DENIED, NULL);
+  show_response(current, rsp);
   ivadmin_free(rsp);
   logout(ctx);
 }
@@ -591,7 +632,7 @@ static void gettasklist(void) {
   rsp = NULL;
   EXPECT(ivadmin_server_gettasklist(ctx, "default-webseald-nowhere", NULL, &tcount, &tasks, NULL, &rcount, &results,
                                     &rsp) == IVADMIN_FALSE);
-  expect_failure(rsp, IVADMIN_GH_E_NOT_FOUND, NULL);
+  expect_refusal(rsp, IVADMIN_GH_E_NOT_FOUND, NULL);
   ivadmin_free(rsp);
   logout(ctx);
 }

@@ -67,8 +67,8 @@ interface TaskResult {
   messages: TaskMessage[];
 }
 
-/** The 401 message of every route. */
-export const FAKE_AUTH_FAILED = 'Authentication failed: wrong user ID or password.';
+/** The 401 message of every route (the real server's GHWAA0001E). */
+export const FAKE_AUTH_FAILED = 'Authentication failed.';
 
 const MAX_BODY = 64 * 1024;
 const MAX_TASK = 4096;
@@ -93,10 +93,17 @@ export function makeSelfSignedCert(dir: string, name = 'server'): { certFile: st
   return { certFile, keyFile };
 }
 
-function message(num: string, sev: 'I' | 'W' | 'E', text: string): TaskMessage {
+// Task engine messages (GHWAT, 0x4754nnnn) and admin-plane ones (GHWAA,
+// 0x4741nnnn), as the real server numbers them.
+function message(num: string, sev: 'I' | 'W' | 'E', text: string, plane: 'T' | 'A' = 'T'): TaskMessage {
   const severity = sev === 'I' ? 'info' : sev === 'W' ? 'warning' : 'error';
-  return { id: `GHWAT${num}${sev}`, code: 0x47540000 + parseInt(num, 16), severity, text };
+  const base = plane === 'T' ? 0x47540000 : 0x47410000;
+  return { id: `GHWA${plane}${num}${sev}`, code: base + parseInt(num, 16), severity, text };
 }
+
+const AUTH_FAILED = message('0001', 'E', FAKE_AUTH_FAILED, 'A');
+const DENIED = message('0067', 'E', 'Authorization for the requested command has been denied.', 'A');
+const UNKNOWN_SERVER = message('0069', 'E', 'Unknown server; `server list` shows this server\'s name.', 'A');
 
 /** One login-ID argument: bare, or double-quoted with \" and \\ escapes. */
 function loginArg(s: string): string | undefined {
@@ -126,6 +133,13 @@ function runTask(task: string, sessions: Record<string, string[]>): TaskResult |
   if (task === 'help') {
     return { ok: true, results: [...FAKE_TASK_LIST], messages: [message('0011', 'I', `${FAKE_TASK_LIST.length} tasks; \`help <task>\` describes one.`)] };
   }
+  const help = /^help (.+)$/s.exec(task);
+  if (help) {
+    const topic = help[1] ?? '';
+    const matching = FAKE_TASK_LIST.filter((line) => line.startsWith(topic));
+    if (matching.length === 0) return { ok: false, results: [], messages: [message('0055', 'E', `No task matches \`help ${topic}\`; \`help\` lists the tasks.`)] };
+    return { ok: true, results: matching, messages: [message('0012', 'I', `${matching.length} task(s) match \`help ${topic}\`.`)] };
+  }
   const m = /^(terminate all_sessions|list sessions) (.+)$/s.exec(task);
   const user = m ? loginArg(m[2] ?? '') : undefined;
   if (m && user !== undefined) {
@@ -137,7 +151,15 @@ function runTask(task: string, sessions: Record<string, string[]>): TaskResult |
     sessions[user] = [];
     return { ok: true, results: [], messages: [message('0002', 'I', `${held.length} session(s) of user ${user} terminated.`)] };
   }
-  return { ok: false, results: [], messages: [message('0101', 'E', `Parse error: the words name no task (at byte 0).`)] };
+  throw new Error(`runTask: unplanned task ${task}`);
+}
+
+/** Like the real server, every task is parsed before any runs: the parse error, or undefined. */
+function parseError(task: string): TaskMessage | undefined {
+  if (/^(echo .*|fake-reply .+|help|help .+)$/s.test(task)) return undefined;
+  const m = /^(terminate all_sessions|list sessions) (.+)$/s.exec(task);
+  if (m && loginArg(m[2] ?? '') !== undefined) return undefined;
+  return message('0101', 'E', 'Parse error: the words name no task (at byte 12).');
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -198,7 +220,7 @@ export async function startFakeAdmin(options: FakeAdminOptions): Promise<FakeAdm
     if (path === '/api/v1/whoami') {
       if (req.method !== 'GET') return error(405, 'method_not_allowed', 'Use GET.');
       const u = basicUser(req);
-      if (!u) return error(401, 'authentication_failed', FAKE_AUTH_FAILED);
+      if (!u) return error(401, 'unauthenticated', FAKE_AUTH_FAILED, [AUTH_FAILED]);
       record.principal = u.id;
       return send(200, { principal: u.id, method: 'password', groups: [], permissions: { server: u.mayAdminister } });
     }
@@ -207,11 +229,11 @@ export async function startFakeAdmin(options: FakeAdminOptions): Promise<FakeAdm
     if (tasksRoute) {
       if (req.method !== 'GET') return error(405, 'method_not_allowed', 'Use GET.');
       const u = basicUser(req);
-      if (!u) return error(401, 'authentication_failed', FAKE_AUTH_FAILED);
+      if (!u) return error(401, 'unauthenticated', FAKE_AUTH_FAILED, [AUTH_FAILED]);
       record.principal = u.id;
       const name = decodeURIComponent(tasksRoute[1] ?? '');
-      if (name !== serverName) return error(404, 'unknown_server', `Unknown server ${name}.`);
-      if (!u.mayAdminister) return error(403, 'forbidden', `${u.id} may not administer ${serverName}.`);
+      if (name !== serverName) return error(404, 'unknown_server', `unknown server '${name}'; this server is ${serverName}`, [UNKNOWN_SERVER]);
+      if (!u.mayAdminister) return error(403, 'forbidden', DENIED.text, [DENIED]);
       return send(200, { tasks: [...FAKE_TASK_LIST] });
     }
 
@@ -234,21 +256,23 @@ export async function startFakeAdmin(options: FakeAdminOptions): Promise<FakeAdm
       const commands = b.commands as string[];
       record.commands = [...commands];
       const u = authenticate(b.admin_id, b.admin_pwd);
-      if (!u) return error(401, 'authentication_failed', FAKE_AUTH_FAILED);
+      if (!u) return error(401, 'unauthenticated', FAKE_AUTH_FAILED, [AUTH_FAILED]);
       record.principal = u.id;
       const parsed: { task: string; command: string }[] = [];
       for (const command of commands) {
         const m = /^server task (\S+) (.+)$/s.exec(command);
         if (!m) return error(400, 'bad_command', `Not a server task command: ${JSON.stringify(command.slice(0, 80))}.`);
-        if (m[1] !== serverName) return error(404, 'unknown_server', `Unknown server ${m[1]}.`);
-        if (Buffer.byteLength(m[2] ?? '') > MAX_TASK) return error(400, 'task_too_long', 'The task is longer than 4096 bytes.');
+        const where = `command ${parsed.length + 1} of ${commands.length}`;
+        if (m[1] !== serverName) {
+          return error(404, 'unknown_server', `${where}: unknown server '${m[1]}'; this server is ${serverName}; no command ran`, [UNKNOWN_SERVER]);
+        }
+        if (Buffer.byteLength(command) > MAX_TASK) return error(400, 'task_too_long', `${where} is longer than 4096 bytes`);
+        const bad = parseError(m[2] ?? '');
+        if (bad) return error(400, 'bad_task', `${where} does not parse: Parse error: the words name no task; no command ran`, [bad]);
         parsed.push({ task: m[2] ?? '', command });
       }
       // Every command is authorized before any runs.
-      if (!u.mayAdminister) {
-        return error(403, 'forbidden', `${u.id} may not administer ${serverName}: the s permission on /WebSEAL/test-default/ is missing.`,
-          [message('0201', 'E', `Not authorized to perform tasks on ${serverName}.`)]);
-      }
+      if (!u.mayAdminister) return error(403, 'forbidden', DENIED.text, [DENIED]);
       const results = [];
       for (const p of parsed) {
         const r = runTask(p.task, sessions);

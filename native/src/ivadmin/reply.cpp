@@ -29,10 +29,15 @@ void http_failure(const HttpReply &reply, const std::string &url, Outcome &o) {
     // the error message above already say what went wrong.
     if (!read_messages(body.get("messages"), extra, ignored)) extra.clear();
   }
+  // The server's own code (e.g. GHWAA0067E's 0x47410067) names the failure
+  // best; without one, the status's IVADMIN_GH_E_* code.
+  const unsigned long code = extra.empty() ? code_for_status(reply.status) : extra.front().code;
   o.ok = IVADMIN_FALSE;
   o.messages.clear();
-  o.messages.push_back(Message{std::move(text), code_for_status(reply.status), IVADMIN_RESPONSE_ERROR});
-  for (auto &m : extra) o.messages.push_back(std::move(m));
+  o.messages.push_back(Message{text, code, IVADMIN_RESPONSE_ERROR});
+  for (auto &m : extra) {
+    if (text.find(m.text) == std::string::npos) o.messages.push_back(std::move(m)); // no repeats of the error text
+  }
 }
 
 bool parse_body(const HttpReply &reply, const std::string &url, Json &out, Outcome &o) {

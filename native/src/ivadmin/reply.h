@@ -15,8 +15,10 @@ namespace gh::ivadmin {
 // The message code for an HTTP status (IVADMIN_GH_E_AUTH for 401, ...).
 unsigned long code_for_status(long status);
 
-// Fills `o` for a non-200 reply: the server's error.message (or a generic
-// "HTTP <status> from <url>") as an error, then the body's messages, if any.
+// Fills `o` for a non-200 reply: first the server's error.message (or
+// "HTTP <status> from <url>") as an error whose code is that of the body's
+// first message, else code_for_status; then the body's messages whose text
+// the error message does not already contain.
 void http_failure(const HttpReply &reply, const std::string &url, Outcome &o);
 
 // Parses the body as a JSON object; on failure fills `o` with a protocol
