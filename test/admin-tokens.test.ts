@@ -24,7 +24,7 @@ function io() {
 function tempTokens(t: { teardown(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-tokens-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return path.join(dir, 'state', 'tokens.json');
+  return path.join(dir, 'state', 'tokens.yaml');
 }
 
 test('create prints the token once; the file keeps only its SHA-256; list never shows a secret', async (t) => {
@@ -95,7 +95,7 @@ test('TokenStore: good, revoked, unknown, tampered and malformed tokens; a malfo
   t.like(store.verify('gh_x'), { ok: false, reason: 'malformed' });
   await runTokenCommand(['revoke', TOKEN_PATTERN.exec(token)![1]!, '--tokens', file], io().io);
   t.like(store.verify(token), { ok: false, reason: 'revoked' }, 'the store re-reads a changed file');
-  fs.writeFileSync(file, '{"version":1,"tokens":[{"id":"nothex"}]}');
+  fs.writeFileSync(file, '{"version":1,"tokens":[{"id":"nothex"}]}');  // JSON is YAML too
   t.throws(() => TokenStore.open(file), { message: /tokens file .*tokens\.0/ });
   const errors: string[] = [];
   const kept = TokenStore.open(tempTokens(t), (e) => errors.push(e.message));

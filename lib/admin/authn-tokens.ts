@@ -2,13 +2,21 @@
 // keeps, per token, its ID, the SHA-256 of its secret (never the secret),
 // the principal it acts as, its scopes, when it was created and whether it
 // was revoked. `gatehouse token` (lib/cli/token.ts) writes the file; the
-// admin server reads it and notices changes without a restart.
+// admin server reads it and notices changes without a restart. The file is
+// YAML (JSON, being YAML too, is read as well):
 //
-//   {"version":1,"tokens":[{"id":"3f9c0a7d1e2b4c58","hash":"<64 hex>","principal":"backend-hr",
-//     "scopes":["terminate","list"],"created":"2025-11-23T10:00:00.000Z","revoked":null}]}
+//   version: 1
+//   tokens:
+//     - id: 3f9c0a7d1e2b4c58
+//       hash: <64 hex digits>
+//       principal: backend-hr
+//       scopes: [terminate, list]
+//       created: 2025-11-23T10:00:00.000Z
+//       revoked: null
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { checkLoginId } from '../session/checks.js';
 import { InvalidArgumentError } from '../session/errors.js';
@@ -80,9 +88,9 @@ export function readTokens(file: string): TokenRecord[] {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseYaml(text, { maxAliasCount: 0 }) ?? { version: 1, tokens: [] };
   } catch (err) {
-    throw new InvalidArgumentError(`tokens file ${file}: not valid JSON (${(err as Error).message})`);
+    throw new InvalidArgumentError(`tokens file ${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
@@ -211,7 +219,7 @@ function withTokensFile<T>(file: string, change: (records: TokenRecord[]) => { r
     const tmp = `${file}.${process.pid}.tmp`;
     const out = fs.openSync(tmp, 'w', 0o600);
     try {
-      fs.writeFileSync(out, `${JSON.stringify({ version: 1, tokens: records }, null, 2)}\n`);
+      fs.writeFileSync(out, `# Gatehouse admin API tokens (gatehouse token); only hashes of the secrets.\n${stringifyYaml({ version: 1, tokens: records })}`);
       fs.fsyncSync(out);
     } finally {
       fs.closeSync(out);

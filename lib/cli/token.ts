@@ -11,8 +11,8 @@ export interface TokenCommandIo {
   readonly stderr: { write(text: string): unknown };
 }
 
-/** Where tokens live when --tokens is not given: the default state dir's file. */
-export const DEFAULT_TOKENS_FILE = 'gatehouse-state/admin-tokens.json';
+/** Where tokens live when --tokens is not given: the config's default (`<state-dir>/tokens.yaml`). */
+export const DEFAULT_TOKENS_FILE = 'gatehouse-state/tokens.yaml';
 
 export const TOKEN_USAGE = `usage: gatehouse token <command> [options]
 

@@ -132,7 +132,7 @@ export async function startFixture(o: FixtureOptions = {}): Promise<Fixture> {
   const engine = new TaskEngine(cache, { serverName: SERVER, sessionServerName: SESSION_SERVER });
   const policyFile = path.join(dir, 'policy.yaml');
   if (o.policy !== null) fs.writeFileSync(policyFile, o.policy ?? POLICY);
-  const tokensFile = path.join(dir, 'tokens.json');
+  const tokensFile = path.join(dir, 'tokens.yaml');
   const auditFile = path.join(dir, 'audit.log');
   let caFile: string | undefined;
   if (o.pki) {
