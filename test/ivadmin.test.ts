@@ -122,6 +122,7 @@ test.serial('ivadmin_test passes against the stand-in under AddressSanitizer, wi
       IVADMIN_TEST_DENIED_PASSWORD: AUDITOR.password,
       IVADMIN_TEST_SERVER: fake.serverName,
       IVADMIN_TEST_TARGET: 'dlucas',
+      IVADMIN_TEST_STANDIN: '1',
     }));
     const report = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
     t.deepEqual(sanitizerReports(r.stderr), [], report);
@@ -131,7 +132,7 @@ test.serial('ivadmin_test passes against the stand-in under AddressSanitizer, wi
     const checks = (readFileSync(join(root, 'native/test/ivadmin_test.c'), 'utf8').match(/^\s*run\("/gm) ?? []).length;
     t.true(checks >= 10);
     t.regex(r.stdout, new RegExp(`^ivadmin_test: ${checks} passed, 0 failed$`, 'm'), report);
-    t.notRegex(r.stdout, /^not ok/m);
+    t.notRegex(r.stdout, /^(not ok|skip)/m);
 
     const lines = r.stdout.split('\n');
     const has = (line: string): void => {

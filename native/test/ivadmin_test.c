@@ -10,8 +10,9 @@
  * (the server name tasks go to), IVADMIN_TEST_TARGET (a user holding
  * sessions, ended by the test), IVADMIN_TEST_DENIED_USER and
  * IVADMIN_TEST_DENIED_PASSWORD (an account that authenticates but may not
- * run tasks). The round-trip, protocol-error and JSON checks use the
- * stand-in's `echo` and `fake-reply` tasks.
+ * run tasks), IVADMIN_TEST_STANDIN=1 when the server is the test stand-in
+ * (test/helpers/fake-admin.ts): only then do the round-trip, protocol-error
+ * and JSON checks run, which need its `echo` and `fake-reply` tasks.
  *
  * Prints "ok - <check>" / "not ok - <check>", "# <check>: ..." detail lines
  * (results and messages, control characters escaped as \xNN) and at the end
@@ -57,6 +58,7 @@ static void run(const char *name, void (*fn)(void)) {
 
 static const char *url, *ca, *user, *password, *server, *target, *denied_user, *denied_password;
 static char host[256];
+static int standin;
 static unsigned long port;
 
 static const char *setting(int argc, char **argv, int i, const char *env, const char *fallback) {
@@ -442,19 +444,12 @@ static void performtask_failing_task(void) {
 static void denied(void) {
   ivadmin_context ctx = login_as(denied_user, denied_password);
   ivadmin_response rsp = NULL;
-  unsigned long rcount = 7, tcount = 7;
-  char **results = NULL, **tasks = NULL;
+  unsigned long rcount = 7;
+  char **results = NULL;
   char task[300];
   snprintf(task, sizeof task, "terminate all_sessions %s", target);
   EXPECT(ivadmin_server_performtask(ctx, server, task, NULL, NULL, &rcount, &results, &rsp) == IVADMIN_FALSE);
   EXPECT(rcount == 0 && results == NULL);
-  expect_refusal(rsp, IVADMIN_GH_E_DENIED, NULL);
-  show_response(current, rsp);
-  ivadmin_free(rsp);
-  rsp = NULL;
-  EXPECT(ivadmin_server_gettasklist(ctx, server, NULL, &tcount, &tasks, NULL, &rcount, &results, &rsp) ==
-         IVADMIN_FALSE);
-  EXPECT(tcount == 0 && tasks == NULL);
   expect_refusal(rsp, IVADMIN_GH_E_DENIED, NULL);
   show_response(current, rsp);
   ivadmin_free(rsp);
@@ -692,7 +687,7 @@ static void *worker(void *arg) {
   for (k = 0; k < ROUNDS; ++k) {
     ivadmin_context own = NULL;
     ivadmin_response rsp = NULL;
-    char text[64], task[80];
+    char who[32], task[80];
     unsigned long rcount = 0;
     char **results = NULL;
     int round;
@@ -702,11 +697,13 @@ static void *worker(void *arg) {
     ivadmin_free(rsp);
     for (round = 0; round < 2; ++round) {
       ivadmin_context c = round == 0 ? own : shared_ctx;
-      snprintf(text, sizeof text, "thread %d round %d \"%s\"", id, k, round == 0 ? "own" : "shared");
-      snprintf(task, sizeof task, "echo %s", text);
+      /* Nobody by that name holds a session: the warning names the user,
+       * which shows each reply reached the thread that asked. */
+      snprintf(who, sizeof who, "t%dr%d%s", id, k, round == 0 ? "own" : "shared");
+      snprintf(task, sizeof task, "list sessions %s", who);
       rsp = NULL;
       if (ivadmin_server_performtask(c, server, task, NULL, NULL, &rcount, &results, &rsp) != IVADMIN_TRUE ||
-          rcount != 1 || strcmp(results[0], text) != 0)
+          ivadmin_response_getcount(rsp) < 1 || !contains(ivadmin_response_getmessage(rsp, 0), who))
         ++bad;
       free_lines(results, rcount);
       ivadmin_free(rsp);
@@ -749,6 +746,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   unsetenv("GATEHOUSE_ADMIN_TIMEOUT");
+  standin = getenv("IVADMIN_TEST_STANDIN") != NULL && strcmp(getenv("IVADMIN_TEST_STANDIN"), "1") == 0;
 
   run("create_and_delete", create_and_delete);
   run("createdefault_from_env", createdefault_from_env);
@@ -760,9 +758,13 @@ int main(int argc, char **argv) {
   run("performtask_with_results", performtask_with_results);
   run("performtask_failing_task", performtask_failing_task);
   run("denied", denied);
-  run("task_round_trip", task_round_trip);
-  run("protocol_errors", protocol_errors);
-  run("json_strictness", json_strictness);
+  if (standin) {
+    run("task_round_trip", task_round_trip);
+    run("protocol_errors", protocol_errors);
+    run("json_strictness", json_strictness);
+  } else {
+    printf("skip - task_round_trip, protocol_errors, json_strictness (IVADMIN_TEST_STANDIN is not 1)\n");
+  }
   run("gettasklist", gettasklist);
   run("bad_arguments", bad_arguments);
   run("threads", threads);
