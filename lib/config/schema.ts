@@ -94,6 +94,10 @@ export const configSchema = z.strictObject({
     'credential-bytes': z.number().int().min(64).max(65536).multipleOf(8).default(1024),
     // How often expired sessions are reaped (so they stop counting against policy).
     'reap-interval': seconds(3600).default(10),
+  }).superRefine((s, ctx) => {
+    // "Cookie names must be unique": one name for both would let an HTTPS session cookie be read over HTTP.
+    if (s['tcp-session-cookie-name'] === s['ssl-session-cookie-name'])
+      ctx.addIssue({ code: 'custom', path: ['ssl-session-cookie-name'], message: 'must differ from tcp-session-cookie-name' });
   }).prefault({}),
   'acnt-mgt': z.strictObject({
     // A folder whose files replace the default pages (login.html, logout.html, ...).

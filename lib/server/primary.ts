@@ -45,7 +45,15 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     throw err;
   }
   const pendingKey = crypto.randomBytes(32);
-  const registry = await FileRegistry.open(config.registry.file, { watch: true, logger });
+  let registry: FileRegistry;
+  try {
+    registry = await FileRegistry.open(config.registry.file, { watch: true, logger });
+  } catch (err) {
+    cache.close();
+    SessionCache.unlink(tableName);
+    lock.release();
+    throw err;
+  }
   const engine = engineFor(cache, config);
   const metricsRegistry = new Registry();
   const metrics = createMetrics(metricsRegistry, { only: 'admin', cache });

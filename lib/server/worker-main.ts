@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   try {
     const proc = await startProxyProcess(config, { pendingKey: key, logger });
     AggregatorRegistry.setRegistries([proc.metricsRegistry]);
+    logger.info({ http: proc.listening.http, https: proc.listening.https }, 'proxy worker listening');
     process.send?.({ type: 'gatehouse:listening', http: proc.listening.http, https: proc.listening.https });
     process.on('message', (m: { type?: string }) => {
       if (m?.type !== 'gatehouse:stop') return;
