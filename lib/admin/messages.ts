@@ -14,7 +14,6 @@ export const MESSAGES = {
   authenticationFailed: message('GHWAA0001E', 'error', 'Authentication failed.'),
   lockedOut: message('GHWAA0002E', 'error', 'Too many failed authentication attempts; try again later.'),
   commandDenied: message('GHWAA0067E', 'error', 'Authorization for the requested command has been denied.'),
-  batchNotRun: message('GHWAA0068W', 'warning', 'Command not run: another command of the request was refused, so none ran.'),
   unknownServer: message('GHWAA0069E', 'error', 'Unknown server; `server list` shows this server\'s name.'),
 } as const;
 
