@@ -2,7 +2,8 @@
 // libgatehouse-ivadmin.so and native/test/ivadmin_test.c with cmake under
 // AddressSanitizer + UBSan (LeakSanitizer on) in a temporary directory, runs
 // the C checks against the stand-in admin server (helpers/fake-admin.ts),
-// and compiles examples/c/terminate_user.c with nothing but -I, -L and -l.
+// and compiles examples/c/terminate_user.c with nothing but -I, -L and -l,
+// then runs it against a real `gatehouse serve` (the acceptance case).
 // Missing tools (cmake, a C compiler, libcurl's headers, openssl) fail the
 // test with a message saying what to install; nothing is skipped.
 import test from 'ava';
@@ -13,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAKE_AUTH_FAILED, FAKE_TASK_LIST, startFakeAdmin, type FakeAdmin } from './helpers/fake-admin.js';
+import { closedPort, startEcho } from './helpers/backends.js';
+import { Browser, startGatehouse } from './helpers/gatehouse.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const buildDir = mkdtempSync(join(tmpdir(), 'gh-ivadmin-build-'));
@@ -200,4 +203,68 @@ test.serial('examples/c/terminate_user.c builds with only -I, -L and -l and ends
     t.true(badLogin.stdout.includes(FAKE_AUTH_FAILED), badLogin.stdout + badLogin.stderr);
     t.deepEqual(sanitizerReports(elsewhere.stderr + badLogin.stderr), []);
   });
+});
+
+// The acceptance case: legacy C code, only -I/-L/-l changed, against a real
+// `gatehouse serve` (HTTPS admin listener with its generated certificate):
+// it ends a live user's sessions and that user's next request gets the
+// login page saying why; a wrong password, an unreachable server and a
+// denied administrator each get IVADMIN_FALSE with a message; no leak.
+test.serial('terminate_user against a running Gatehouse: the user\'s next click gets the login page', async (t) => {
+  t.timeout(300_000);
+  await build();
+  const exe = join(buildDir, 'terminate_user_real');
+  const cc = await run('cc', [
+    '-std=c99', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-o', exe,
+    join(root, 'examples/c/terminate_user.c'),
+    `-I${join(root, 'native/include')}`, `-L${buildDir}`, '-lgatehouse-ivadmin', `-Wl,-rpath,${buildDir}`,
+  ]);
+  t.is(cc.code, 0, cc.stderr);
+  const app = await startEcho({ name: 'app' });
+  const pw = 'a long demo password';
+  const gh = await startGatehouse({
+    users: [
+      { id: 'sec_master', password: ADMIN.password },
+      { id: 'mallory', password: pw },   // authenticated, but holds no permission
+      { id: 'walter', password: pw },
+    ],
+    config: { admin: { tls: 'generate' }, junctions: { '/app': { servers: [app.url], c: ['iv_user'] } } },
+  });
+  try {
+    const browser = new Browser(gh.http);
+    t.is((await browser.login('walter', pw, '/app/')).status, 302);
+    t.is(JSON.parse((await browser.fetch('/app/')).body).headers['iv-user'], 'walter');
+    const server = String((gh.config['server'] as Record<string, unknown>)['pdadmin-server-name']);
+    const env = childEnv({ GATEHOUSE_ADMIN_URL: gh.admin!, GATEHOUSE_ADMIN_CA: join(gh.dir, 'admin-tls-cert.pem'), GATEHOUSE_ADMIN_PASSWORD: ADMIN.password });
+
+    const ok = await run(exe, [server, 'walter'], env);
+    t.deepEqual(sanitizerReports(ok.stderr), [], ok.stderr);
+    t.is(ok.code, 0, ok.stdout + ok.stderr);
+    t.is(ok.stdout, 'info: 1 session(s) of user walter terminated. (0x47540002)\n');
+    const next = await browser.fetch('/app/');
+    t.regex(next.body, /pkmslogin\.form/);
+    t.regex(next.body, /data-reason="all_sessions_terminated"/);
+
+    const wrong = await run(exe, [server, 'walter'], { ...env, GATEHOUSE_ADMIN_PASSWORD: 'wrong' });
+    t.is(wrong.code, 1);
+    t.regex(wrong.stdout, /^error: .+\(0x[0-9a-f]+\)$/m, wrong.stdout + wrong.stderr);
+
+    const denied = await run(exe, [server, 'walter', 'mallory'], { ...env, GATEHOUSE_ADMIN_PASSWORD: pw });
+    t.is(denied.code, 1);
+    t.regex(denied.stdout, /Authorization for the requested command has been denied\./, denied.stdout + denied.stderr);
+
+    const unreachable = await run(exe, [server, 'walter'], { ...env, GATEHOUSE_ADMIN_URL: `https://127.0.0.1:${await closedPort()}` });
+    t.is(unreachable.code, 1);
+    t.regex(unreachable.stdout + unreachable.stderr, /127\.0\.0\.1/, unreachable.stdout + unreachable.stderr);
+    t.deepEqual(sanitizerReports(wrong.stderr + denied.stderr + unreachable.stderr), []);
+
+    // Every attempt is in the audit log, the denial included.
+    const audit = readFileSync(join(gh.dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { initiator?: string; outcome?: string });
+    t.true(audit.some((e) => e.initiator === 'sec_master' && e.outcome === 'allowed'));
+    t.true(audit.some((e) => e.initiator === 'mallory' && e.outcome === 'denied'));
+    await browser.close();
+  } finally {
+    await gh.stop();
+    await app.close();
+  }
 });
