@@ -23,6 +23,8 @@ test('default policy: sec_master holds T, s, l and AUTH_ADMINISTRATOR; nobody el
     t.false(authorize(who('bob'), kind).allowed, kind);
   }
   for (const kind of ['help', 'server_list', 'server_listtasks', 'whoami'] as const) t.true(authorize(who('bob'), kind).allowed, kind);
+  t.false(authorize(who('sec_master'), 'toString' as never).allowed, 'a name that is no action is refused');
+  t.false(authorize(who('sec_master'), 'format_disk' as never).allowed);
   t.is(DEFAULT_POLICY.source, 'default');
 });
 

@@ -107,14 +107,14 @@ const REQUIREMENTS: Readonly<Record<AdminAction, Requirement>> = {
   metrics: AUTHENTICATED,
 };
 
-/** What an action needs. Unknown actions need something nobody has. */
-export function requirementOf(action: AdminAction): Requirement {
-  return REQUIREMENTS[action] ?? { kind: 'privilege', name: '__none__' as SystemPrivilege, scope: 'signout' };
+/** What an action needs; undefined for a name that is no action (authorize() refuses it). */
+export function requirementOf(action: AdminAction): Requirement | undefined {
+  return Object.hasOwn(REQUIREMENTS, action) ? REQUIREMENTS[action] : undefined;
 }
 
 export type Decision =
   | { readonly allowed: true; readonly requirement: Requirement }
-  | { readonly allowed: false; readonly requirement: Requirement; readonly message: TaskMessage; readonly detail: string };
+  | { readonly allowed: false; readonly requirement?: Requirement; readonly message: TaskMessage; readonly detail: string };
 
 /**
  * The permission letters an ACL grants a principal, the reference's way: a
@@ -154,6 +154,7 @@ export function privilegesOf(principal: Principal, policy: AdminPolicy = DEFAULT
  */
 export function authorize(principal: Principal, action: AdminAction, policy: AdminPolicy = DEFAULT_POLICY): Decision {
   const requirement = requirementOf(action);
+  if (requirement === undefined) return { allowed: false, message: MESSAGES.commandDenied, detail: `unknown action ${String(action).slice(0, 64)}` };
   if (requirement.kind === 'authenticated') return { allowed: true, requirement };
   const deny = (detail: string): Decision => ({ allowed: false, requirement, message: MESSAGES.commandDenied, detail });
   if (principal.scopes !== undefined && !principal.scopes.includes(requirement.scope))
