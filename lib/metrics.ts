@@ -10,13 +10,13 @@
 //
 // Cluster mode (node:cluster; docs/admin.md "Metrics"):
 //   worker:  const reg = new Registry(); createMetrics(reg, { only: 'proxy' });
-//            AggregatorRegistry.setRegistries(reg);
+//            serveWorkerMetrics(reg);
 //   primary: const reg = new Registry(); createMetrics(reg, { only: 'admin', cache });
 //            const workers = new AggregatorRegistry();
 //            startAdminServer({ ..., metricsRegistry: reg, clusterMetrics: workers });
 //   /metrics then serves the primary's registry followed by the workers'
 //   aggregate (clusterMetricsText below); the two hold disjoint names.
-import { Counter, Gauge, Histogram, Registry, type AggregatorRegistry, type PrometheusContentType } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, type PrometheusContentType } from 'prom-client';
 import type { SessionCache } from './session/cache.js';
 import { INVALID_REASONS } from './session/reasons.js';
 
@@ -117,4 +117,15 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
 export async function clusterMetricsText(primary: Registry, workers: AggregatorRegistry<PrometheusContentType>): Promise<string> {
   const [own, summed] = await Promise.all([primary.metrics(), workers.clusterMetrics()]);
   return summed.length === 0 ? own : `${own.replace(/\n*$/, '\n')}${summed}`;
+}
+
+/**
+ * In a cluster worker: answer the primary's metric requests with `registry`.
+ * prom-client installs the worker's IPC listener only when an
+ * AggregatorRegistry is constructed (setRegistries alone leaves the primary's
+ * requests unanswered until they time out), so this does both.
+ */
+export function serveWorkerMetrics(registry: Registry): void {
+  AggregatorRegistry.setRegistries(registry);
+  new AggregatorRegistry();
 }

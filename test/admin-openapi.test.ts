@@ -2,6 +2,9 @@
 // answers exactly the routes the table lists, and /metrics serves the
 // admin counters and the table's figures read from stats() on scrape.
 import test from 'ava';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { createMetrics, VALIDATE_BUCKETS } from '../lib/metrics.js';
 import { ROUTES, routeId } from '../lib/admin/routes.js';
@@ -109,4 +112,11 @@ test('createMetrics: parts go to the registry asked for; the table figures are r
   t.is(live(await admin.getMetricsAsJSON()), 2);
   t.is(live(await twin.getMetricsAsJSON()), 2);
   t.is(live(await admin.getMetricsAsJSON()), 2, 'a second scrape reads again, it does not add');
+});
+
+test('cluster mode: the primary serves its registry plus the workers\' counters summed', async (t) => {
+  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./helpers/admin-cluster-metrics.js', import.meta.url))], { timeout: 20_000 });
+  t.regex(stdout, /^gatehouse_logins_total\{method="forms",outcome="success"\} 3$/m, stdout);
+  t.regex(stdout, /^gatehouse_admin_requests_total\{route="GET \/metrics",outcome="allowed"\} 1$/m);
+  t.is(stdout.match(/^# TYPE gatehouse_logins_total /gm)?.length, 1, 'listed once');
 });

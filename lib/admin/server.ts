@@ -75,7 +75,15 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     async metrics() {
       const parts = [await metricsRegistry.metrics()];
       for (const r of options.extraRegistries ?? []) parts.push(await r.metrics());
-      if (options.clusterMetrics) parts.push(await options.clusterMetrics.clusterMetrics());
+      if (options.clusterMetrics) {
+        try {
+          parts.push(await options.clusterMetrics.clusterMetrics());
+        } catch (err) {
+          // A worker that does not answer (restarting, or not serving its registry) must not hide the primary's figures.
+          logger.warn({ err: (err as Error).message }, 'worker metrics unavailable; serving the primary\'s only');
+          parts.push(`# worker metrics unavailable: ${(err as Error).message.replace(/\s+/g, ' ')}\n`);
+        }
+      }
       return { text: parts.filter((p) => p.length > 0).map((p) => p.replace(/\n*$/, '\n')).join(''), contentType: metricsRegistry.contentType };
     },
     openapi: () => (openapiDoc ??= buildOpenApi()),
