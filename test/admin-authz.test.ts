@@ -150,6 +150,16 @@ const ACTIONS: readonly Action[] = [
     effect: (t, v, r) => { t.is(r.json.results.length, 2); t.is(r.json.messages[0].id, 'GHWAT0007I'); assertUnchanged(t, v, 'listing'); },
   },
   {
+    name: 'task session terminate all_sessions (dscadmin)', kind: 'dsc_terminate_all_sessions', family: 'S',
+    run: task('session terminate all_sessions VICT* default'),
+    effect: (t, v, r) => { t.is(r.json.messages.at(-1).id, 'GHWAT0010I'); ended('all_sessions_terminated', 'both')(t, v); },
+  },
+  {
+    name: 'task session list (dscadmin)', kind: 'dsc_session_list', family: 'L',
+    run: task('session list vic* 10 default'),
+    effect: (t, v, r) => { t.is(r.json.results.length, 2); assertUnchanged(t, v, 'dsc listing'); },
+  },
+  {
     name: 'POST /sign-out-everyone', kind: 'signout_all_sessions', family: 'A',
     run: (_v, o) => f.call('POST', '/api/v1/sign-out-everyone', o),
     effect: (t, v, r) => { t.is(r.json.epoch, v.epoch + 1); ended('signed_out_everywhere', 'both')(t, v); },
