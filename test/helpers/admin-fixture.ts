@@ -208,12 +208,15 @@ export async function startFixture(o: FixtureOptions = {}): Promise<Fixture> {
       return readAudit(0).entries;
     },
     async close() {
-      await server.close();
-      await Promise.all(Object.values(agents).map((a) => a.close()));
-      cache.close();
-      SessionCache.unlink(tableName);
-      registry.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        await server.close();
+        await Promise.allSettled(Object.values(agents).map((a) => a.close()));
+      } finally {
+        cache.close();
+        SessionCache.unlink(tableName);
+        registry.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
