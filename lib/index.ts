@@ -31,3 +31,6 @@ export type { PageName, PageMacros } from './proxy/pages.js';
 export { reasonText } from './proxy/reason-text.js';
 export { AdminClient, AdminApiError } from './admin/client.js';
 export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, SessionJson, PdadminReply } from './admin/client.js';
+export * from './admin/index.js';
+export { createMetrics, serveWorkerMetrics, clusterMetricsText } from './metrics.js';
+export type { GatehouseMetrics, MetricsOptions } from './metrics.js';

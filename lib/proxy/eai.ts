@@ -5,6 +5,7 @@
 // never lets the header reach the browser.
 import type { Logger } from 'pino';
 import type { JunctionConfig } from '../config/schema.js';
+import { redactTask } from '../admin/audit.js';
 import { parseTask } from '../tasks/parse.js';
 import type { TaskEngine, TaskResponse } from '../tasks/engine.js';
 import type { TaskKind } from '../tasks/command.js';
@@ -88,11 +89,6 @@ export class EaiTrigger {
     this.#log.info({ junction: this.#point, path, task: base.task, ok: r.ok, ended }, 'EAI server task ran');
     return r;
   }
-}
-
-/** User session IDs are shortened in logs and audit records. */
-export function redactTask(task: string): string {
-  return task.replace(/^(\s*terminate\s+session\s+)(\S{8})\S*/i, '$1$2…');
 }
 
 /** Sessions ended, read from the engine's messages (GHWAT0001I: one; GHWAT0002I: "N session(s) ..."). */

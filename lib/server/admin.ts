@@ -12,6 +12,7 @@ import type { TaskEngine } from '../tasks/engine.js';
 
 export interface RunningAdmin {
   readonly url: string;
+  reopenAudit(): void;
   close(): Promise<void>;
 }
 
@@ -53,5 +54,5 @@ export function adminOptions(config: Config, deps: AdminDeps): AdminServerOption
 
 export async function startAdmin(config: Config, deps: AdminDeps): Promise<RunningAdmin> {
   const server = await startAdminServer(adminOptions(config, deps));
-  return { url: server.url, close: () => server.close() };
+  return { url: server.url, reopenAudit: () => server.reopenAudit(), close: () => server.close() };
 }

@@ -96,6 +96,14 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       });
       cleanups.push(() => admin!.close());
     }
+    // logrotate: `postrotate kill -HUP <primary>`; workers get it from here.
+    const onHup = (): void => {
+      admin?.reopenAudit();
+      inProcess?.reopenAudit();
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    };
+    process.on('SIGHUP', onHup);
+    cleanups.push(() => { process.off('SIGHUP', onHup); });
     return { ...urls, admin: admin?.url, workers: workerCount, close };
   } catch (err) {
     await close();

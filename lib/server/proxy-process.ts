@@ -18,6 +18,8 @@ import { startListeners, type Listening } from './listeners.js';
 export interface ProxyProcess {
   readonly listening: Listening;
   readonly metricsRegistry: Registry;
+  /** Reopens the audit file (after logrotate renamed it). */
+  reopenAudit(): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
   return {
     listening,
     metricsRegistry,
+    reopenAudit: () => audit?.reopen(),
     async close() {
       await listening.close();
       await gateway.close();

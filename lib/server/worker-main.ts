@@ -1,7 +1,7 @@
 // worker-main.ts -- entry point of a proxy worker process (node:cluster).
 // The primary passes the validated configuration and the shared HMAC key
 // in the environment; the worker reports its listeners over IPC.
-import { AggregatorRegistry } from 'prom-client';
+import { serveWorkerMetrics } from '../metrics.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from './logger.js';
 import { KEY_ENV, WORKER_ENV } from './primary.js';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logging.level, { role: 'worker' });
   try {
     const proc = await startProxyProcess(config, { pendingKey: key, logger });
-    AggregatorRegistry.setRegistries([proc.metricsRegistry]);
+    serveWorkerMetrics(proc.metricsRegistry);
     logger.info({ http: proc.listening.http, https: proc.listening.https }, 'proxy worker listening');
     process.send?.({ type: 'gatehouse:listening', http: proc.listening.http, https: proc.listening.https });
     process.on('message', (m: { type?: string }) => {
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     // The primary decides about shutdown; a worker ignores terminal signals meant for the group.
     process.on('SIGINT', () => {});
     process.on('SIGTERM', () => { proc.close().finally(() => process.exit(0)); });
+    // Log rotation: the audit file was renamed; append to a new one from now on.
+    process.on('SIGHUP', () => proc.reopenAudit());
   } catch (err) {
     logger.error({ err }, 'proxy worker failed to start');
     process.send?.({ type: 'gatehouse:failed', error: (err as Error).message });
