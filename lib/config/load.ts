@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { describeIssue } from './zod-util.js';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -16,29 +16,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** `junctions["/app"].servers[0]` from a zod issue path. */
-export function keyPath(parts: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of parts) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out || '(top level)';
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  const where = keyPath(issue.path);
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
-  if (missing) return `${where}: is required (${missing[1]})`;
-  return `${where}: ${issue.message}`;
-}
-
 /** Validates an already-parsed object; throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, file = 'config', baseDir = process.cwd()): Config {
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) throw new ConfigError(file, result.error.issues.map(describe));
+  if (!result.success) throw new ConfigError(file, result.error.issues.map(describeIssue));
   return resolvePaths(result.data, baseDir);
 }
 

@@ -5,15 +5,7 @@
 // argues for a better one (docs/proxy.md repeats the argument).
 import os from 'node:os';
 import { z } from 'zod';
-
-/** yes/no, true/false, on/off: webseald.conf spells booleans `yes`/`no`. */
-const yesNo = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (s === 'yes' || s === 'true' || s === 'on') return true;
-  if (s === 'no' || s === 'false' || s === 'off') return false;
-  return v;
-}, z.boolean({ error: 'expected yes or no' }));
+import { yesNo } from './zod-util.js';
 
 const seconds = (max = 10 * 365 * 86400) => z.number({ error: 'expected a number of seconds' }).int('expected whole seconds').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
 const port = z.number({ error: 'expected a port number' }).int().min(0).max(65535);

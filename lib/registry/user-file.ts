@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { describeIssue, keyPath, yesNo } from '../config/zod-util.js';
 import { checkLoginId } from '../session/checks.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import type { ConcurrentSessionPolicy } from './registry.js';
@@ -97,14 +98,6 @@ const line = (what: string, max: number) => z
 
 const groupName = line('a string', 256).refine((s) => !s.includes(','), 'group names must not contain a comma');
 
-const yesNo = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (s === 'yes' || s === 'true' || s === 'on') return true;
-  if (s === 'no' || s === 'false' || s === 'off') return false;
-  return v;
-}, z.boolean({ error: 'expected yes or no' }));
-
 const policy = z.unknown().transform((v, ctx) => {
   try {
     return validatePolicy(v);
@@ -156,24 +149,6 @@ function plainObject(m: Map<unknown, unknown>): Record<string, unknown> {
 
 const TOP_KEYS = new Set(['version', 'users']);
 
-/** `users.bob.groups[0]` or `users["a b"].dn` from a zod issue path. */
-export function keyPath(parts: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of parts) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out || '(top level)';
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  const where = keyPath(issue.path);
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  if (/received undefined$/.test(issue.message)) return `${where}: is required`;
-  return `${where}: ${issue.message}`;
-}
-
 /** Parses and validates the file's text; throws RegistryFileError listing every problem. */
 export function parseUserFile(text: string, file = 'registry'): UserTable {
   const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
@@ -208,7 +183,7 @@ export function parseUserFile(text: string, file = 'registry'): UserTable {
     }
     const result = userSchema.safeParse(value === null ? {} : value instanceof Map ? plainObject(value) : value);
     if (!result.success) {
-      problems.push(...result.error.issues.map((i) => describe({ ...i, path: ['users', id, ...i.path] })));
+      problems.push(...result.error.issues.map((i) => describeIssue({ ...i, path: ['users', id, ...i.path] })));
       continue;
     }
     const u = result.data;
