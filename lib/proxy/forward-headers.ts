@@ -1,0 +1,149 @@
+// forward-headers.ts -- which headers cross a junction, in each direction.
+// Client -> back-end: hop-by-hop headers go, every identity-looking header a
+// client sent goes (iv-*, iv_*, am-eai-*, reserved names), the session cookies
+// leave the Cookie header, X-Forwarded-* are set, and only then the proxy's own
+// identity headers are added. Back-end -> client: hop-by-hop headers go;
+// everything else, Set-Cookie arrays included, passes unchanged.
+
+/** Hop-by-hop headers (RFC 9110 7.6.1) besides Proxy-* and those Connection names. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+/**
+ * Lower case with `_` read as `-`: CGI, PHP and many frameworks map both to
+ * `_` (HTTP_IV_USER), so `iv_user` from a client would pass for `iv-user`.
+ */
+export function normalizeHeaderName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+/** The reserved-name set isReservedHeader expects (normalized names). */
+export function reservedHeaderSet(names: Iterable<string>): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const n of names) set.add(normalizeHeaderName(n));
+  return set;
+}
+
+/**
+ * True for a header name a client may never send through (iv-*, iv_*,
+ * am-eai-*, plus reserved). Case-insensitive; `_` and `-` are the same.
+ * `reserved` holds names as reservedHeaderSet makes them.
+ */
+export function isReservedHeader(name: string, reserved?: ReadonlySet<string>): boolean {
+  const n = normalizeHeaderName(name);
+  if (n.startsWith('iv-') || n.startsWith('am-eai-')) return true;
+  return reserved !== undefined && (reserved.has(n) || reserved.has(name.toLowerCase()));
+}
+
+/** The names a Connection header lists (hop-by-hop for this one message). */
+export function connectionTokens(values: Iterable<string>): Set<string> {
+  const tokens = new Set<string>();
+  for (const v of values) {
+    for (const t of v.split(',')) {
+      const s = t.trim().toLowerCase();
+      if (s !== '') tokens.add(s);
+    }
+  }
+  return tokens;
+}
+
+function isHopByHop(lower: string, listed: ReadonlySet<string>): boolean {
+  return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || listed.has(lower);
+}
+
+/** The Cookie header without `names` (kept cookies in order), or undefined when none is left. */
+export function stripCookies(values: readonly string[], names: ReadonlySet<string>): string | undefined {
+  const kept: string[] = [];
+  for (const value of values) {
+    for (const part of value.split(';')) {
+      const pair = part.trim();
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const name = (eq < 0 ? '' : pair.slice(0, eq)).trim();
+      if (eq >= 0 && names.has(name)) continue;
+      kept.push(pair);
+    }
+  }
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+export interface RequestHeaderInput {
+  /** The client's headers as received (IncomingMessage.rawHeaders: name, value, name, value ...). */
+  readonly rawHeaders: readonly string[];
+  readonly clientAddress: string;
+  readonly secure: boolean;
+  readonly identity: Readonly<Record<string, string>>;
+  readonly sessionCookieNames: ReadonlySet<string>;
+  /** Normalized (reservedHeaderSet) extra names to strip. */
+  readonly reserved: ReadonlySet<string>;
+}
+
+export interface RequestHeaders {
+  /** Flat name/value list for undici, without Host (set per back-end server). */
+  readonly headers: string[];
+  /** The client's Upgrade value; the caller decides whether to use it. */
+  readonly upgrade: string | undefined;
+  /** The client's Host, also sent as X-Forwarded-Host. */
+  readonly host: string | undefined;
+}
+
+// Never copied from the client: set by the proxy or by undici (Host, framing,
+// Expect: Node's server already answered 100-continue to the client).
+const REPLACED = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'cookie']);
+
+/** The headers to send to the back-end for a client request. */
+export function requestHeaders(input: RequestHeaderInput): RequestHeaders {
+  const raw = input.rawHeaders;
+  const connection: string[] = [];
+  const cookies: string[] = [];
+  const forwardedFor: string[] = [];
+  let host: string | undefined;
+  let upgrade: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (lower === 'connection') connection.push(value);
+    else if (lower === 'cookie') cookies.push(value);
+    else if (lower === 'x-forwarded-for') forwardedFor.push(value);
+    else if (lower === 'host' && host === undefined) host = value;
+    else if (lower === 'upgrade' && upgrade === undefined) upgrade = value;
+  }
+  const listed = connectionTokens(connection);
+  // A client header named like one the proxy adds is the client's forgery.
+  const identityNames = new Set(Object.keys(input.identity).map(normalizeHeaderName));
+
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (lower.startsWith(':') || REPLACED.has(lower) || isHopByHop(lower, listed)) continue;
+    if (isReservedHeader(name, input.reserved) || identityNames.has(normalizeHeaderName(name))) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  const cookie = stripCookies(cookies, input.sessionCookieNames);
+  if (cookie !== undefined) out.push('cookie', cookie);
+  if (input.clientAddress !== '') forwardedFor.push(input.clientAddress);
+  if (forwardedFor.length > 0) out.push('x-forwarded-for', forwardedFor.join(', '));
+  out.push('x-forwarded-proto', input.secure ? 'https' : 'http');
+  if (host !== undefined) out.push('x-forwarded-host', host);
+  for (const [name, value] of Object.entries(input.identity)) out.push(name, value);
+  return { headers: out, upgrade, host };
+}
+
+export type ResponseHeaders = Record<string, string | string[]>;
+
+/**
+ * The back-end's response headers without hop-by-hop ones. undici hands
+ * them over lower-cased, repeated names as arrays (Set-Cookie stays a list).
+ */
+export function responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): ResponseHeaders {
+  const conn = headers['connection'];
+  const listed = connectionTokens(conn === undefined ? [] : Array.isArray(conn) ? conn : [conn]);
+  const out: ResponseHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower, listed)) continue;
+    out[lower] = Array.isArray(value) ? [...value] : value;
+  }
+  return out;
+}
