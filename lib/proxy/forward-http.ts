@@ -1,0 +1,158 @@
+// forward-http.ts -- one HTTP exchange through a junction. Dispatches to a
+// back-end server over undici, streams both bodies with back-pressure (the
+// slower side sets the pace; nothing is buffered whole), tries the next server
+// after a connect failure when no body byte has left yet, and turns failures
+// into onFailure (before response headers) or a cut connection (after).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Backend } from './backend-pool.js';
+import { ClientAbortError, ForwardBody } from './forward-body.js';
+import {
+  describe, failureKind, isConnectFailure, ResponseRejectedError,
+  type ForwardContext, type ForwardFailure, type ForwardPlan,
+} from './forward-context.js';
+import { responseHeaders } from './forward-headers.js';
+
+/** A reason phrase Node accepts unchanged; otherwise Node picks the standard one. */
+const SAFE_REASON = /^[\t\x20-\x7e]{1,128}$/;
+
+/** True when the client request carries a body (RFC 9112 6.3). */
+export function hasRequestBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+interface Attempt {
+  readonly backend: Backend;
+  readonly body: ForwardBody | null;
+  started: boolean;
+}
+
+export class HttpExchange {
+  readonly #plan: ForwardPlan;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #ctx: ForwardContext;
+  readonly #candidates: Backend[];
+  readonly #withBody: boolean;
+  #controller: Dispatcher.DispatchController | undefined;
+  #body: ForwardBody | null = null;
+  #clientGone = false;
+  #done = false;
+  #failed = false;
+
+  constructor(plan: ForwardPlan, candidates: Backend[], req: IncomingMessage, res: ServerResponse, ctx: ForwardContext) {
+    this.#plan = plan;
+    this.#candidates = candidates;
+    this.#req = req;
+    this.#res = res;
+    this.#ctx = ctx;
+    this.#withBody = hasRequestBody(req);
+    res.on('close', this.#onClientClose);
+    res.on('drain', () => this.#controller?.resume());
+  }
+
+  start(): void {
+    const backend = this.#candidates.shift()!;
+    const body = this.#withBody ? new ForwardBody(this.#req, this.#plan.idleTimeoutMs) : null;
+    const attempt: Attempt = { backend, body, started: false };
+    this.#body = body;
+    this.#controller = undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (controller) => {
+        attempt.started = true;
+        this.#controller = controller;
+        if (this.#clientGone) controller.abort(new ClientAbortError('client closed the connection'));
+      },
+      onResponseStart: (controller, status, headers, reason) => this.#onResponseStart(controller, status, headers, reason),
+      onResponseData: (controller, chunk) => {
+        if (!this.#res.write(chunk)) controller.pause();
+      },
+      onResponseEnd: () => this.#onResponseEnd(),
+      onResponseError: (_controller, err) => this.#onError(attempt, err),
+    };
+    backend.pool.dispatch({
+      path: this.#plan.path,
+      method: this.#req.method ?? 'GET',
+      headers: [...this.#plan.headers, 'host', backend.host],
+      body,
+    }, handler);
+  }
+
+  #onResponseStart(controller: Dispatcher.DispatchController, status: number, raw: Record<string, string | string[] | undefined>, reason: string | undefined): void {
+    if (status < 200 || this.#clientGone) return; // 1xx are not relayed; a gone client is being aborted
+    const headers = responseHeaders(raw);
+    try {
+      this.#ctx.onResponseHeaders?.(status, headers);
+    } catch (err) {
+      controller.abort(new ResponseRejectedError(`onResponseHeaders failed: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    try {
+      if (reason !== undefined && SAFE_REASON.test(reason)) this.#res.writeHead(status, reason, headers);
+      else this.#res.writeHead(status, headers);
+    } catch (err) {
+      controller.abort(new ResponseRejectedError(`response headers refused: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+
+  #onResponseEnd(): void {
+    this.#done = true;
+    const body = this.#body;
+    // The back-end answered before reading the whole upload: stop feeding it
+    // and let the client's remaining bytes drain so its connection stays sane.
+    if (body !== null && !this.#req.readableEnded) {
+      body.destroy();
+      this.#req.resume();
+    }
+    this.#res.end();
+  }
+
+  #onError(attempt: Attempt, err: Error): void {
+    if (this.#done) return;
+    const res = this.#res;
+    if (this.#clientGone || err instanceof ClientAbortError) {
+      res.destroy();
+      return;
+    }
+    if (isConnectFailure(err, attempt.started)) {
+      this.#plan.pool.markDown(attempt.backend);
+      if (this.#candidates.length > 0 && (attempt.body === null || !attempt.body.started)) {
+        attempt.body?.destroy();
+        this.start();
+        return;
+      }
+      this.#fail('bad_gateway', `cannot connect to ${describe(attempt.backend, err)}`);
+      return;
+    }
+    // After the status line went out the only honest signal left is a cut connection.
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // An upload that stalled: the client is not there to read a page either.
+    if ((err as { code?: string }).code === 'ERR_GH_BODY_IDLE') {
+      res.destroy();
+      return;
+    }
+    this.#fail(failureKind(err), describe(attempt.backend, err));
+  }
+
+  #fail(kind: ForwardFailure, detail: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#body?.destroy();
+    try {
+      this.#ctx.onFailure(kind, detail);
+    } catch {
+      this.#res.destroy();
+    }
+  }
+
+  #onClientClose = (): void => {
+    if (this.#res.writableFinished) return;
+    this.#clientGone = true;
+    this.#controller?.abort(new ClientAbortError('client closed the connection'));
+    this.#body?.destroy();
+  };
+}
