@@ -34,3 +34,5 @@ export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, Session
 export * from './admin/index.js';
 export { createMetrics, serveWorkerMetrics, clusterMetricsText } from './metrics.js';
 export type { GatehouseMetrics, MetricsOptions } from './metrics.js';
+export { Junction, isReservedHeader } from './proxy/junction.js';
+export type { JunctionOptions, ForwardContext, ForwardFailure, UpgradeContext } from './proxy/junction.js';

@@ -2,6 +2,7 @@
 // (child process) in front of real back-ends started here. Terminations are
 // done from this test process through the shared-memory table, as any other
 // process on the host (the admin plane, a C program) would.
+import http from 'node:http';
 import test from 'ava';
 import { WebSocket } from 'ws';
 import { SessionCache, TaskEngine, tasks } from '../lib/index.js';
@@ -305,4 +306,18 @@ test('WebSocket upgrade through a junction with a session; refused without one',
     anon.once('error', () => resolve(-1));
   });
   t.is(status, 401);
+});
+
+test('dot-segments and backslashes are refused: a public junction is no way around a login', async (t) => {
+  // node:http sends the path as given (URL-based clients would resolve the dots first).
+  const rawStatus = (p: string): Promise<number> => new Promise((resolve, reject) => {
+    const u = new URL(gh.http);
+    http.get({ host: u.hostname, port: u.port, path: p, agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+  });
+  for (const p of ['/pub/../app/secret', '/pub/%2e%2e/app/secret', '/pub/%2E./app/', '/pub/./x', '/app/..', '/pub\\..\\app', '/pub/%5c..%5capp']) {
+    t.is(await rawStatus(p), 400, p);
+  }
+  t.false(app.requests.some((r) => /\/\.|%2e|%5c|\\/i.test(r.url)));
+  // Dots inside names are fine.
+  t.is((await browser().fetch('/pub/file.v2..txt')).status, 200);
 });

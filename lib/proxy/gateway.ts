@@ -108,6 +108,7 @@ export class Gateway implements LoginResponder {
     if (url.charCodeAt(0) !== 47 /* / */) { this.#page(res, 400, 'bad_request', { ERROR: 'The request target must be a path.' }); return; }
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    if (ambiguousPath(path)) { this.#page(res, 400, 'bad_request', { ERROR: 'The request path has dot-segments or backslashes.' }); return; }
     if (path.startsWith('/pkms')) { this.#pkms.handle(req, res, path).catch((err) => this.#internal(res, err)); return; }
     const route = this.#match(path);
     if (route === undefined) { this.#page(res, 404, 'not_found', { URL: url }); return; }
@@ -157,7 +158,7 @@ export class Gateway implements LoginResponder {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const route = url.startsWith('/') && !path.startsWith('/pkms') ? this.#match(path) : undefined;
+    const route = url.startsWith('/') && !path.startsWith('/pkms') && !ambiguousPath(path) ? this.#match(path) : undefined;
     if (route === undefined) { rejectUpgrade(socket, 404, 'Not Found'); return; }
     const secure = (req.socket as TLSSocket).encrypted === true;
     const sid = readCookie(req.headers.cookie, this.cookieName(secure));
@@ -235,6 +236,18 @@ export class Gateway implements LoginResponder {
   async close(): Promise<void> {
     await Promise.all(this.#routes.map((r) => r.junction.close()));
   }
+}
+
+/**
+ * A path a back-end could read differently from the junction match:
+ * dot-segments (also percent-encoded) or backslashes. `/pub/../app/x` must
+ * never reach a back-end that serves `/app` behind a login. Refused, not
+ * normalised, so the proxy and the back-end can never disagree.
+ */
+export function ambiguousPath(path: string): boolean {
+  if (path.includes('\\') || /%5c/i.test(path)) return true;
+  const p = path.includes('%') ? path.replace(/%2e/gi, '.') : path;
+  return /\/\.\.?(?:\/|$)/.test(p);
 }
 
 /** Removes a header from a request before it is forwarded (the junction copies rawHeaders). */
