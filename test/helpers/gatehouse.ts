@@ -12,26 +12,33 @@ import YAML from 'yaml';
 import { FileRegistry } from '../../lib/registry/file-registry.js';
 import type { NewUser } from '../../lib/registry/file-registry.js';
 
-const CLI = fileURLToPath(new URL('../../lib/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../lib/cli/main.js', import.meta.url));
 let counter = 0;
 
 export interface RunningGatehouse {
   readonly dir: string;
   readonly http: string;
+  readonly https?: string;
   readonly admin?: string;
   readonly config: Record<string, unknown>;
   readonly registryFile: string;
   readonly serverName: string;
   readonly tableName: string;
+  /** The primary process. */
+  readonly pid: number;
   /** Every stdout line so far (pino JSON). */
   readonly log: string[];
+  stderr(): string;
+  /** Parsed log lines (non-JSON lines skipped). */
+  entries(): Array<Record<string, unknown>>;
   stop(): Promise<number | null>;
 }
 
 export interface GatehouseSetup {
   users: NewUser[];
-  /** Merged over the defaults below (junctions must be given). */
+  /** Merged over the defaults below (junctions must be given); `listen` replaces the default HTTP listener. */
   config: Record<string, unknown>;
+  /** Cluster workers; 0 (the default) = one process. */
   workers?: number;
 }
 
@@ -45,12 +52,13 @@ export async function startGatehouse(setup: GatehouseSetup): Promise<RunningGate
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-it-'));
   const registryFile = path.join(dir, 'users.yaml');
   await makeRegistry(registryFile, setup.users);
-  const serverName = `it${process.pid}x${counter++}-default`;
-  const tableName = `gh-it-${process.pid}-${Date.now().toString(36)}-${counter}`;
+  const n = counter++;
+  const serverName = `it${process.pid}x${n}-default`;
+  const tableName = `gh-it-${process.pid}-${Date.now().toString(36)}-${n}`;
   const config = {
     ...setup.config,
     server: { 'server-name': serverName, 'pdadmin-server-name': `default-webseald-it${process.pid}`, 'state-dir': dir, 'table-name': tableName, workers: setup.workers ?? 0, ...(setup.config['server'] as object ?? {}) },
-    listen: { http: { host: '127.0.0.1', port: 0 } },
+    listen: setup.config['listen'] ?? { http: { host: '127.0.0.1', port: 0 } },
     registry: { file: registryFile },
     admin: { port: 0, tls: 'no', ...(setup.config['admin'] as object ?? {}) },
     logging: { level: 'info' },
@@ -59,21 +67,31 @@ export async function startGatehouse(setup: GatehouseSetup): Promise<RunningGate
   fs.writeFileSync(configFile, YAML.stringify(config));
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
-  const ready = await waitReady(child, log);
+  const err = { text: '' };
+  let ready: { http?: string; https?: string; admin?: string };
+  try {
+    ready = await waitReady(child, log, err);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     dir, config, registryFile, serverName, tableName, log,
-    http: ready.http,
+    http: ready.http!,
+    https: ready.https,
     admin: ready.admin,
+    pid: child.pid!,
+    stderr: () => err.text,
+    entries: () => log.flatMap((l) => { try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } }),
     stop: () => stop(child, dir),
   };
 }
 
-function waitReady(child: ChildProcess, log: string[]): Promise<{ http: string; admin?: string }> {
+function waitReady(child: ChildProcess, log: string[], err: { text: string }): Promise<{ http?: string; https?: string; admin?: string }> {
   return new Promise((resolve, reject) => {
     let buf = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`gatehouse did not start in 30 s\n${log.join('\n')}\n${err}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(() => reject(new Error(`gatehouse did not start in 30 s\n${log.join('\n')}\n${err.text}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => { err.text += d.toString(); });
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       let nl: number;
@@ -82,27 +100,26 @@ function waitReady(child: ChildProcess, log: string[]): Promise<{ http: string; 
         buf = buf.slice(nl + 1);
         log.push(line);
         try {
-          const o = JSON.parse(line) as { msg?: string; http?: string; admin?: string };
-          if (o.msg === 'gatehouse ready') { clearTimeout(timer); resolve({ http: o.http!, admin: o.admin }); }
+          const o = JSON.parse(line) as { msg?: string; http?: string; https?: string; admin?: string };
+          if (o.msg === 'gatehouse ready') { clearTimeout(timer); resolve({ http: o.http, https: o.https, admin: o.admin }); }
         } catch { /* not JSON */ }
       }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gatehouse exited with ${code}\n${log.join('\n')}\n${err}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gatehouse exited with ${code}\n${log.join('\n')}\n${err.text}`)); });
   });
 }
 
 async function stop(child: ChildProcess, dir: string): Promise<number | null> {
-  if (child.exitCode === null) {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let code = child.exitCode;
+  if (code === null && child.signalCode === null) {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await exited;
+    code = await exited;
     clearTimeout(t);
-    fs.rmSync(dir, { recursive: true, force: true });
-    return code;
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  return child.exitCode;
+  return code;
 }
 
 export interface Reply {
