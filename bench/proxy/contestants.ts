@@ -14,8 +14,10 @@ export interface RunningContestant {
   readonly headers: Record<string, string>;
   /** Warnings and errors the contestant logged (Gatehouse only). */
   readonly log?: readonly string[];
-  /** CPU seconds used so far by each worker process (Gatehouse only). */
-  workerCpuSeconds?(): number[];
+  /** Every process serving requests (Gatehouse: primary and workers), for CPU accounting. */
+  pids(): number[];
+  /** Gatehouse's worker processes, to show how the load spread over them. */
+  workerPids?(): number[];
   stop(): Promise<void>;
 }
 
@@ -24,13 +26,19 @@ export interface Contestant {
   readonly label: string;
   /** True when the back-end must see iv-user on every request. */
   readonly authenticates: boolean;
+  /** `nodeFlags` go to every process of the contestant (e.g. --cpu-prof). */
   start(backend: string, password: string, nodeFlags?: string[]): Promise<RunningContestant>;
 }
 
-async function plain(file: string, backend: string): Promise<RunningContestant> {
-  const s = await forkServer(file, [backend]);
-  await probe(s.url, {});
-  return { url: s.url, headers: {}, stop: () => stop(s.child) };
+async function plain(file: string, backend: string, nodeFlags?: string[]): Promise<RunningContestant> {
+  const s = await forkServer(file, [backend], {}, nodeFlags);
+  try {
+    await probe(s.url, {});
+  } catch (err) {
+    await stop(s.child);
+    throw err;
+  }
+  return { url: s.url, headers: {}, pids: () => [s.child.pid!], stop: () => stop(s.child) };
 }
 
 async function gatehouse(workers: number, backend: string, password: string, nodeFlags?: string[]): Promise<RunningContestant> {
@@ -40,7 +48,12 @@ async function gatehouse(workers: number, backend: string, password: string, nod
       { username: BENCH_USER, password, 'login-form-type': 'pwd', url: BENCH_PATH }, GATEHOUSE_COOKIE);
     const headers = { cookie };
     await probe(gh.url, headers);
-    return { url: gh.url, headers, log: gh.log, workerCpuSeconds: () => gh.workerCpuSeconds(), stop: () => gh.stop() };
+    return {
+      url: gh.url, headers, log: gh.log,
+      pids: () => [gh.child.pid!, ...gh.workerPids()],
+      workerPids: () => gh.workerPids(),
+      stop: () => gh.stop(),
+    };
   } catch (err) {
     await gh.stop();
     throw err;
@@ -48,17 +61,17 @@ async function gatehouse(workers: number, backend: string, password: string, nod
 }
 
 export const CONTESTANTS: readonly Contestant[] = [
-  { id: 'plain-undici', label: 'plain proxy (undici Pool)', authenticates: false, start: (b) => plain('plain-undici.js', b) },
-  { id: 'plain-http', label: 'plain proxy (http.request + keep-alive Agent)', authenticates: false, start: (b) => plain('plain-http.js', b) },
+  { id: 'plain-undici', label: 'plain proxy (undici Pool)', authenticates: false, start: (b, _p, f) => plain('plain-undici.js', b, f) },
+  { id: 'plain-http', label: 'plain proxy (http.request + keep-alive Agent)', authenticates: false, start: (b, _p, f) => plain('plain-http.js', b, f) },
   {
     id: 'express-session', label: 'express 5 + express-session (MemoryStore) + http-proxy-middleware 3', authenticates: true,
-    start: async (backend, password) => {
-      const s = await forkServer('express-session.js', [backend], { BENCH_PASSWORD: password });
+    start: async (backend, password, nodeFlags) => {
+      const s = await forkServer('express-session.js', [backend], { BENCH_PASSWORD: password }, nodeFlags);
       try {
         const cookie = await formLogin(s.url, '/login', { username: BENCH_USER, password }, 'connect.sid');
         const headers = { cookie };
         await probe(s.url, headers);
-        return { url: s.url, headers, stop: () => stop(s.child) };
+        return { url: s.url, headers, pids: () => [s.child.pid!], stop: () => stop(s.child) };
       } catch (err) {
         await stop(s.child);
         throw err;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import YAML from 'yaml';
 import { FileRegistry } from '../../lib/registry/file-registry.js';
+import { childPids } from './cpu.js';
 import { stop, track } from './processes.js';
 import { BENCH_GROUPS, BENCH_USER } from './protocol.js';
 
@@ -33,8 +34,8 @@ export interface RunningGatehouse {
   readonly child: ChildProcess;
   /** Lines the server logged (warn and above): a clean run logs none. */
   readonly log: string[];
-  /** CPU seconds (user + system) each worker process has used so far; [] where /proc is missing. */
-  workerCpuSeconds(): number[];
+  /** The worker processes' IDs ([] where /proc cannot tell). */
+  workerPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -79,7 +80,7 @@ export async function startGatehouse(o: GatehouseOptions): Promise<RunningGateho
   const url = `http://127.0.0.1:${port}`;
   const running: RunningGatehouse = {
     url, child, log,
-    workerCpuSeconds: () => workerPids(child).map(cpuSeconds).filter((x): x is number => x !== undefined),
+    workerPids: () => childPids(child.pid),
     stop: async () => { await stop(child); fs.rmSync(dir, { recursive: true, force: true }); },
   };
   try {
@@ -92,33 +93,13 @@ export async function startGatehouse(o: GatehouseOptions): Promise<RunningGateho
   return running;
 }
 
-/** The primary's child processes (its workers), from /proc; [] elsewhere. */
-function workerPids(child: ChildProcess): number[] {
-  try {
-    return fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    // Fields after the parenthesised command: state is field 3, utime 14, stime 15.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;  // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Waits until the primary has forked all its workers (Linux: /proc children),
  * then a moment for the last one to listen; the warm-up follows anyway.
  */
 async function waitWorkers(child: ChildProcess, n: number): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && fs.existsSync(`/proc/${child.pid}`) && workerPids(child).length < n)
+  while (Date.now() < deadline && fs.existsSync(`/proc/${child.pid}`) && childPids(child.pid).length < n)
     await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
 }

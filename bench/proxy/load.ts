@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import autocannon, { type Result } from 'autocannon';
 import type { RunningContestant } from './contestants.js';
+import { cpuSeconds, ownCpuSeconds, totalCpuSeconds } from './cpu.js';
 import { backendCounts } from './processes.js';
 import { BENCH_PATH, type BackendCounts } from './protocol.js';
 
@@ -13,6 +14,18 @@ export interface LoadOptions {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+}
+
+export interface CpuFigures {
+  /** All of the contestant's processes (Gatehouse: primary + workers). */
+  proxySeconds: number;
+  /** The contestant's CPU per answered request, in microseconds: its cost, whatever the machine. */
+  proxyMicrosPerRequest: number;
+  backendSeconds: number;
+  /** This process: autocannon. */
+  loadGeneratorSeconds: number;
+  /** Gatehouse only: each worker's share (did both work?). */
+  workerSeconds?: number[];
 }
 
 export interface Measurement {
@@ -28,10 +41,34 @@ export interface Measurement {
   errors: number;
   timeouts: number;
   backend: BackendCounts;
-  /** CPU seconds each Gatehouse worker used during the measured run (shows whether both worked). */
-  workerCpuSeconds?: number[];
+  /** CPU seconds used during the measured run, where /proc tells (Linux). */
+  cpu?: CpuFigures;
   /** Empty when the run proved itself; else what was wrong. */
   problems: string[];
+}
+
+interface CpuReading { proxy: number | undefined; backend: number | undefined; own: number; workers: Array<number | undefined> }
+
+function cpuNow(c: RunningContestant, backend: ChildProcess): CpuReading {
+  return { proxy: totalCpuSeconds(c.pids()), backend: cpuSeconds(backend.pid), own: ownCpuSeconds(), workers: (c.workerPids?.() ?? []).map(cpuSeconds) };
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function cpuFigures(a: CpuReading, b: CpuReading, answered: number): { cpu?: CpuFigures } {
+  if (a.proxy === undefined || b.proxy === undefined || a.backend === undefined || b.backend === undefined) return {};
+  const proxy = b.proxy - a.proxy;
+  const workers = a.workers.length === b.workers.length && a.workers.every((x) => x !== undefined) && b.workers.every((x) => x !== undefined)
+    ? b.workers.map((x, i) => round2(x! - a.workers[i]!)) : undefined;
+  return {
+    cpu: {
+      proxySeconds: round2(proxy),
+      proxyMicrosPerRequest: Math.round((proxy * 1e7) / Math.max(1, answered)) / 10,
+      backendSeconds: round2(b.backend - a.backend),
+      loadGeneratorSeconds: round2(b.own - a.own),
+      ...(workers !== undefined && workers.length > 0 ? { workerSeconds: workers } : {}),
+    },
+  };
 }
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -45,9 +82,9 @@ export async function measure(c: RunningContestant, authenticates: boolean, back
   // Requests cut off at the end of the warm-up must not land in the measured counts.
   await settle(300);
   await backendCounts(backend, true);
-  const cpuBefore = c.workerCpuSeconds?.();
+  const before = cpuNow(c, backend);
   const r = await fire(c.url, c.headers, o.connections, o.durationSeconds);
-  const cpuAfter = c.workerCpuSeconds?.();
+  const after = cpuNow(c, backend);
   await settle(300);
   const seen = await backendCounts(backend, true);
   const problems: string[] = [];
@@ -70,8 +107,7 @@ export async function measure(c: RunningContestant, authenticates: boolean, back
     errors: r.errors,
     timeouts: r.timeouts,
     backend: seen,
-    ...(cpuBefore !== undefined && cpuAfter !== undefined && cpuBefore.length === cpuAfter.length
-      ? { workerCpuSeconds: cpuAfter.map((x, i) => Math.round((x - cpuBefore[i]!) * 100) / 100) } : {}),
+    ...cpuFigures(before, after, r['2xx']),
     problems,
   };
 }

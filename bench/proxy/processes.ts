@@ -15,8 +15,8 @@ export function sibling(file: string): string {
 }
 
 /** Forks `file` (a sibling module) and resolves with the URL it reports. */
-export function forkServer(file: string, args: string[] = [], env: Record<string, string> = {}): Promise<Started> {
-  const child = fork(sibling(file), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+export function forkServer(file: string, args: string[] = [], env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Started> {
+  const child = fork(sibling(file), args, { env: { ...process.env, ...env }, execArgv: nodeFlags, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   live.add(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); process.stderr.write(d); });

@@ -26,12 +26,13 @@ const USAGE = `usage: node dist/bench/proxy/run.js [options]
   --warmup 2            seconds of warm-up before each measurement
   --rounds 1            repeat everything (alternating order); medians are reported
   --only a,b            contestants: ${CONTESTANTS.map((c) => c.id).join(', ')}
-  --profile 5           afterwards, profile one Gatehouse worker (--cpu-prof) under load this long
+  --profile 5           afterwards, profile one contestant (--cpu-prof) under 50 connections this long
+  --profile-of id       which one (default gatehouse-1: its worker's profile is summarised)
   --quick               --duration 3 --warmup 1 --connections 50
   --out <file>          results JSON (default bench/results/proxy-<date>.json)
 `;
 
-interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; only: Contestant[]; profileSeconds: number; out: string }
+interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; only: Contestant[]; profileSeconds: number; profileOf: Contestant; out: string }
 
 function positive(name: string, s: string, min = 1): number {
   if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > 100_000) throw new Error(`--${name} must be a whole number from ${min}, got '${s}'`);
@@ -43,7 +44,7 @@ function args(argv: string[]): Args | undefined {
     args: argv,
     options: {
       connections: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string', default: '1' },
-      only: { type: 'string' }, profile: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
+      only: { type: 'string' }, profile: { type: 'string' }, 'profile-of': { type: 'string', default: 'gatehouse-1' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -52,6 +53,8 @@ function args(argv: string[]): Args | undefined {
   const ids = values.only?.split(',').map((s) => s.trim());
   const unknown = ids?.filter((id) => !CONTESTANTS.some((c) => c.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown contestant ${unknown.join(', ')}`);
+  const profileOf = CONTESTANTS.find((c) => c.id === values['profile-of']);
+  if (profileOf === undefined) throw new Error(`--profile-of: unknown contestant ${values['profile-of']}`);
   const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
   const root = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
   return {
@@ -63,6 +66,7 @@ function args(argv: string[]): Args | undefined {
     rounds: positive('rounds', values.rounds),
     only: ids === undefined ? [...CONTESTANTS] : CONTESTANTS.filter((c) => ids.includes(c.id)),
     profileSeconds: values.profile === undefined ? 0 : positive('profile', values.profile),
+    profileOf,
     out: values.out ?? path.join(root, 'bench', 'results', `proxy-${date}.json`),
   };
 }
@@ -77,23 +81,23 @@ function machine(): Record<string, unknown> {
 
 const say = (s: string): void => { process.stderr.write(`${s}\n`); };
 
-async function profileGatehouse(backend: string, password: string, backendChild: Parameters<typeof measure>[2], seconds: number, outDir: string): Promise<ProfileSummary | undefined> {
+/** Runs `c` under --cpu-prof for `seconds` at 50 connections and summarises its busiest process. */
+async function profileOne(c: Contestant, backend: string, password: string, backendChild: Parameters<typeof measure>[2], seconds: number, outDir: string): Promise<ProfileSummary | undefined> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-prof-'));
   try {
-    const gh = CONTESTANTS.find((c) => c.id === 'gatehouse-1')!;
-    const running = await gh.start(backend, password, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    const running = await c.start(backend, password, ['--cpu-prof', '--cpu-prof-dir', dir]);
     try {
-      await measure(running, true, backendChild, { connections: 50, durationSeconds: seconds, warmupSeconds: 1 });
+      await measure(running, c.authenticates, backendChild, { connections: 50, durationSeconds: seconds, warmupSeconds: 1 });
     } finally {
       await running.stop();
     }
     const file = busiestProfile(dir);
     if (file === undefined) { say('no .cpuprofile was written'); return undefined; }
     fs.mkdirSync(outDir, { recursive: true });
-    const kept = path.join(outDir, `proxy-gatehouse-worker-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.cpuprofile`);
+    const kept = path.join(outDir, `proxy-${c.id}-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.cpuprofile`);
     fs.copyFileSync(file, kept);
     // From the first request on: module loading and start-up are not the steady state.
-    return { ...summarize(file, (f) => f.functionName === 'handle' && f.url.endsWith('/proxy/gateway.js')), file: kept };
+    return { ...summarize(file, (f) => f.functionName === 'parserOnIncoming' && f.url === 'node:_http_server'), file: kept };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -126,7 +130,7 @@ async function main(): Promise<number> {
         try {
           for (const connections of a.connections) {
             const m = await measure(running, c.authenticates, backend.child, { ...a.load, connections });
-            const cpu = m.workerCpuSeconds === undefined ? '' : `, worker CPU s ${m.workerCpuSeconds.join(' + ')}`;
+            const cpu = m.cpu === undefined ? '' : `; CPU s: proxy ${m.cpu.proxySeconds}${m.cpu.workerSeconds ? ` (workers ${m.cpu.workerSeconds.join(' + ')})` : ''}, back-end ${m.cpu.backendSeconds}, autocannon ${m.cpu.loadGeneratorSeconds}; proxy ${m.cpu.proxyMicrosPerRequest} µs/req`;
             say(`  ${connections} connections: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms${cpu}${m.problems.length ? `; PROBLEMS: ${m.problems.join('; ')}` : ''}`);
             const key = `${c.id}@${connections}`;
             runs.set(key, [...(runs.get(key) ?? []), m]);
@@ -138,8 +142,8 @@ async function main(): Promise<number> {
       }
     }
     if (a.profileSeconds > 0) {
-      say(`profiling one Gatehouse worker for ${a.profileSeconds} s (--cpu-prof)`);
-      profile = await profileGatehouse(backend.url, password, backend.child, a.profileSeconds, path.dirname(a.out));
+      say(`profiling ${a.profileOf.label} for ${a.profileSeconds} s (--cpu-prof)`);
+      profile = await profileOne(a.profileOf, backend.url, password, backend.child, a.profileSeconds, path.dirname(a.out));
     }
   } finally {
     await stop(backend.child);
@@ -151,17 +155,17 @@ async function main(): Promise<number> {
   const goals = targets(table);
   process.stdout.write(`\n${markdown(table, goals)}\n`);
   if (profile !== undefined) {
-    process.stdout.write(`\nGatehouse worker profile (${profile.totalMs} ms, ${profile.idlePercent}% idle; percent of busy time), ${profile.file}\n`);
+    process.stdout.write(`\nProfile of ${a.profileOf.label}, busiest process (${profile.totalMs} ms from the first request, ${profile.idlePercent}% idle; percent of busy time), ${profile.file}\n`);
     process.stdout.write('\nby origin:\n' + profile.byOrigin.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
     process.stdout.write('\ntop frames (self):\n' + profile.topSelf.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
-    process.stdout.write('\nGatehouse functions (inclusive):\n' + profile.gatehouseInclusive.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
+    if (profile.gatehouseInclusive.length > 0) process.stdout.write('\nGatehouse functions (inclusive):\n' + profile.gatehouseInclusive.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
   }
   for (const [id, lines] of Object.entries(logs)) say(`${id} logged ${lines.length} warning/error lines, e.g.: ${lines[0]}`);
   fs.mkdirSync(path.dirname(a.out), { recursive: true });
   fs.writeFileSync(a.out, JSON.stringify({
     date: new Date().toISOString(), machine: info,
     options: { connections: a.connections, ...a.load, rounds: a.rounds, pipelining: 1, contestants: a.only.map((c) => c.id) },
-    results: table, targets: goals, profile, logs,
+    results: table, targets: goals, profile: profile === undefined ? undefined : { of: a.profileOf.id, ...profile }, logs,
   }, null, 2));
   say(`\nresults: ${a.out}`);
   const failed = table.filter((r) => r.problems.length > 0);
