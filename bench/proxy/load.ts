@@ -4,6 +4,7 @@
 // (the back-end counted at least as many requests as autocannon got answers)
 // with the user's identity when the contestant authenticates.
 import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import autocannon, { type Result } from 'autocannon';
 import type { RunningContestant } from './contestants.js';
 import { cpuSeconds, ownCpuSeconds, totalCpuSeconds } from './cpu.js';
@@ -24,6 +25,12 @@ export interface CpuFigures {
   backendSeconds: number;
   /** This process: autocannon. */
   loadGeneratorSeconds: number;
+  /**
+   * (contestant + back-end + autocannon) CPU / (cores x duration). Near 1 when
+   * the three had the machine to themselves; well below when something else
+   * ran (another engineer's build) or the contestant left cores idle.
+   */
+  machineShare: number;
   /** Gatehouse only: each worker's share (did both work?). */
   workerSeconds?: number[];
 }
@@ -37,6 +44,8 @@ export interface Measurement {
   latencyP99Ms: number;
   latencyMeanMs: number;
   responses2xx: number;
+  /** 2xx answers during the warm-up (a profile covers warm-up and run). */
+  warmup2xx: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -55,7 +64,7 @@ function cpuNow(c: RunningContestant, backend: ChildProcess): CpuReading {
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-function cpuFigures(a: CpuReading, b: CpuReading, answered: number): { cpu?: CpuFigures } {
+function cpuFigures(a: CpuReading, b: CpuReading, answered: number, seconds: number): { cpu?: CpuFigures } {
   if (a.proxy === undefined || b.proxy === undefined || a.backend === undefined || b.backend === undefined) return {};
   const proxy = b.proxy - a.proxy;
   const workers = a.workers.length === b.workers.length && a.workers.every((x) => x !== undefined) && b.workers.every((x) => x !== undefined)
@@ -66,6 +75,7 @@ function cpuFigures(a: CpuReading, b: CpuReading, answered: number): { cpu?: Cpu
       proxyMicrosPerRequest: Math.round((proxy * 1e7) / Math.max(1, answered)) / 10,
       backendSeconds: round2(b.backend - a.backend),
       loadGeneratorSeconds: round2(b.own - a.own),
+      machineShare: round2((proxy + (b.backend - a.backend) + (b.own - a.own)) / (os.availableParallelism() * seconds)),
       ...(workers !== undefined && workers.length > 0 ? { workerSeconds: workers } : {}),
     },
   };
@@ -78,7 +88,7 @@ function fire(url: string, headers: Record<string, string>, connections: number,
 }
 
 export async function measure(c: RunningContestant, authenticates: boolean, backend: ChildProcess, o: LoadOptions): Promise<Measurement> {
-  if (o.warmupSeconds > 0) await fire(c.url, c.headers, o.connections, o.warmupSeconds);
+  const warm = o.warmupSeconds > 0 ? await fire(c.url, c.headers, o.connections, o.warmupSeconds) : undefined;
   // Requests cut off at the end of the warm-up must not land in the measured counts.
   await settle(300);
   await backendCounts(backend, true);
@@ -103,11 +113,12 @@ export async function measure(c: RunningContestant, authenticates: boolean, back
     latencyP99Ms: r.latency.p99,
     latencyMeanMs: r.latency.average,
     responses2xx: r['2xx'],
+    warmup2xx: warm?.['2xx'] ?? 0,
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
     backend: seen,
-    ...cpuFigures(before, after, r['2xx']),
+    ...cpuFigures(before, after, r['2xx'], o.durationSeconds),
     problems,
   };
 }

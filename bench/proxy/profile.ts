@@ -10,12 +10,22 @@ export interface CallFrame { functionName: string; url: string; lineNumber: numb
 interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
-export interface Frame { frame: string; ms: number; percent: number }
+export interface Frame {
+  frame: string;
+  ms: number;
+  /** Of the busy time. */
+  percent: number;
+  /** Per request served while profiling, when that count is known. */
+  microsPerRequest?: number;
+}
 export interface ProfileSummary {
   file: string;
   totalMs: number;
   /** Percent of the samples where the process was idle (waiting in the event loop). */
   idlePercent: number;
+  /** Requests served while profiling and busy CPU per request, when the count is known. */
+  requests?: number;
+  busyMicrosPerRequest?: number;
   topSelf: Frame[];
   byOrigin: Frame[];
   gatehouseInclusive: Frame[];
@@ -36,16 +46,18 @@ function frameName(f: CallFrame): string {
   return `${f.functionName || '(anonymous)'}${where}`;
 }
 
-function top(map: Map<string, number>, total: number, n: number): Frame[] {
-  return [...map].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([frame, us]) => ({ frame, ms: Math.round(us / 100) / 10, percent: Math.round((us / total) * 1000) / 10 }));
+function top(map: Map<string, number>, total: number, n: number, requests: number | undefined): Frame[] {
+  return [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([frame, us]) => ({
+    frame, ms: Math.round(us / 100) / 10, percent: Math.round((us / total) * 1000) / 10,
+    ...(requests ? { microsPerRequest: Math.round((us / requests) * 100) / 100 } : {}),
+  }));
 }
 
 /**
  * `from`, when given, names the first frame of interest: samples before the
  * first stack holding such a frame (module loading, start-up) are left out.
  */
-export function summarize(file: string, from?: (f: CallFrame) => boolean, n = 15): ProfileSummary {
+export function summarize(file: string, from?: (f: CallFrame) => boolean, requests?: number, n = 15): ProfileSummary {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -93,9 +105,10 @@ export function summarize(file: string, from?: (f: CallFrame) => boolean, n = 15
     file: path.basename(file),
     totalMs: Math.round(total / 1000),
     idlePercent: Math.round((idle / Math.max(1, total)) * 1000) / 10,
-    topSelf: top(self, busy, n),
-    byOrigin: top(groups, busy, n),
-    gatehouseInclusive: top(inclusive, busy, n),
+    ...(requests ? { requests, busyMicrosPerRequest: Math.round((busy / requests) * 10) / 10 } : {}),
+    topSelf: top(self, busy, n, requests),
+    byOrigin: top(groups, busy, n, requests),
+    gatehouseInclusive: top(inclusive, busy, n, requests),
   };
 }
 

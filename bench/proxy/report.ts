@@ -14,6 +14,8 @@ export interface Row {
   latencyP99Ms: number;
   /** The contestant's own CPU per answered request (median), where /proc tells. */
   proxyMicrosPerRequest: number | undefined;
+  /** Median share of the machine the three processes got (see CpuFigures.machineShare). */
+  machineShare: number | undefined;
   /** requestsPerSecond / the plain undici proxy's, same connections. */
   vsPlainUndici: number | undefined;
   /** requestsPerSecond / express-session's, same connections. */
@@ -51,6 +53,7 @@ export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMa
         latencyP50Ms: median(m.map((x) => x.latencyP50Ms)),
         latencyP99Ms: median(m.map((x) => x.latencyP99Ms)),
         proxyMicrosPerRequest: m.every((x) => x.cpu !== undefined) ? median(m.map((x) => x.cpu!.proxyMicrosPerRequest)) : undefined,
+        machineShare: m.every((x) => x.cpu !== undefined) ? median(m.map((x) => x.cpu!.machineShare)) : undefined,
         vsPlainUndici: undici === undefined ? undefined : r / undici,
         vsExpressSession: express === undefined ? undefined : r / express,
         rounds: m,
@@ -77,9 +80,9 @@ const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 export function markdown(all: readonly Row[], goals: readonly Target[]): string {
   const lines = [
-    '| contestant | connections | req/s | p50 ms | p99 ms | vs plain (undici) | vs express-session | proxy CPU µs/req | checked |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ratio(r.vsPlainUndici)} | ${ratio(r.vsExpressSession)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
+    '| contestant | connections | req/s | p50 ms | p99 ms | vs plain (undici) | vs express-session | proxy CPU µs/req | machine share | checked |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ratio(r.vsPlainUndici)} | ${ratio(r.vsExpressSession)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.machineShare ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
     '',
     '| target | connections | ratio | target | met |',
     '|---|---:|---:|---:|---|',

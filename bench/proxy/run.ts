@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { CONTESTANTS, type Contestant, type ContestantId } from './contestants.js';
 import { measure, type LoadOptions, type Measurement } from './load.js';
 import { forkServer, stopAll, stop } from './processes.js';
-import { busiestProfile, summarize, type ProfileSummary } from './profile.js';
+import { busiestProfile, summarize, type Frame, type ProfileSummary } from './profile.js';
 import { markdown, rows, targets } from './report.js';
 
 const USAGE = `usage: node dist/bench/proxy/run.js [options]
@@ -27,12 +27,12 @@ const USAGE = `usage: node dist/bench/proxy/run.js [options]
   --rounds 1            repeat everything (alternating order); medians are reported
   --only a,b            contestants: ${CONTESTANTS.map((c) => c.id).join(', ')}
   --profile 5           afterwards, profile one contestant (--cpu-prof) under 50 connections this long
-  --profile-of id       which one (default gatehouse-1: its worker's profile is summarised)
+  --profile-of a,b      which ones (default gatehouse-1; its worker's profile is summarised)
   --quick               --duration 3 --warmup 1 --connections 50
   --out <file>          results JSON (default bench/results/proxy-<date>.json)
 `;
 
-interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; only: Contestant[]; profileSeconds: number; profileOf: Contestant; out: string }
+interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; only: Contestant[]; profileSeconds: number; profileOf: Contestant[]; out: string }
 
 function positive(name: string, s: string, min = 1): number {
   if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > 100_000) throw new Error(`--${name} must be a whole number from ${min}, got '${s}'`);
@@ -53,8 +53,9 @@ function args(argv: string[]): Args | undefined {
   const ids = values.only?.split(',').map((s) => s.trim());
   const unknown = ids?.filter((id) => !CONTESTANTS.some((c) => c.id === id)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown contestant ${unknown.join(', ')}`);
-  const profileOf = CONTESTANTS.find((c) => c.id === values['profile-of']);
-  if (profileOf === undefined) throw new Error(`--profile-of: unknown contestant ${values['profile-of']}`);
+  const profileIds = values['profile-of'].split(',').map((s) => s.trim());
+  const profileOf = CONTESTANTS.filter((c) => profileIds.includes(c.id));
+  if (profileOf.length !== profileIds.length) throw new Error(`--profile-of: unknown contestant in ${values['profile-of']}`);
   const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
   const root = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
   return {
@@ -81,13 +82,23 @@ function machine(): Record<string, unknown> {
 
 const say = (s: string): void => { process.stderr.write(`${s}\n`); };
 
+function profileText(p: ProfileSummary & { label: string }): string {
+  const list = (title: string, frames: Frame[]): string => frames.length === 0 ? '' : `\n${title}:\n${frames.map((f) =>
+    `  ${f.percent.toFixed(1).padStart(5)}%${f.microsPerRequest === undefined ? '' : `  ${f.microsPerRequest.toFixed(2).padStart(6)} µs/req`}  ${f.frame}`).join('\n')}\n`;
+  const per = p.busyMicrosPerRequest === undefined ? '' : `, ${p.requests} requests, ${p.busyMicrosPerRequest} µs busy per request`;
+  return `\nProfile of ${p.label}, busiest process: ${p.totalMs} ms from the first request, ${p.idlePercent}% idle${per}; ${p.file}\n`
+    + list('by origin', p.byOrigin) + list('top frames (self time)', p.topSelf) + list('Gatehouse functions (inclusive)', p.gatehouseInclusive);
+}
+
 /** Runs `c` under --cpu-prof for `seconds` at 50 connections and summarises its busiest process. */
 async function profileOne(c: Contestant, backend: string, password: string, backendChild: Parameters<typeof measure>[2], seconds: number, outDir: string): Promise<ProfileSummary | undefined> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-prof-'));
   try {
     const running = await c.start(backend, password, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    let requests: number;
     try {
-      await measure(running, c.authenticates, backendChild, { connections: 50, durationSeconds: seconds, warmupSeconds: 1 });
+      const m = await measure(running, c.authenticates, backendChild, { connections: 50, durationSeconds: seconds, warmupSeconds: 1 });
+      requests = m.warmup2xx + m.responses2xx;
     } finally {
       await running.stop();
     }
@@ -97,7 +108,7 @@ async function profileOne(c: Contestant, backend: string, password: string, back
     const kept = path.join(outDir, `proxy-${c.id}-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.cpuprofile`);
     fs.copyFileSync(file, kept);
     // From the first request on: module loading and start-up are not the steady state.
-    return { ...summarize(file, (f) => f.functionName === 'parserOnIncoming' && f.url === 'node:_http_server'), file: kept };
+    return { ...summarize(file, (f) => f.functionName === 'parserOnIncoming' && f.url === 'node:_http_server', requests), file: kept };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -119,7 +130,7 @@ async function main(): Promise<number> {
   const backend = await forkServer('backend.js');
   const runs = new Map<string, Measurement[]>();
   const logs: Record<string, string[]> = {};
-  let profile: ProfileSummary | undefined;
+  const profiles: Array<ProfileSummary & { of: ContestantId; label: string }> = [];
   try {
     for (let round = 0; round < a.rounds; round++) {
       // Alternate the order so drift (heat, neighbours) does not always favour the same contestant.
@@ -130,7 +141,7 @@ async function main(): Promise<number> {
         try {
           for (const connections of a.connections) {
             const m = await measure(running, c.authenticates, backend.child, { ...a.load, connections });
-            const cpu = m.cpu === undefined ? '' : `; CPU s: proxy ${m.cpu.proxySeconds}${m.cpu.workerSeconds ? ` (workers ${m.cpu.workerSeconds.join(' + ')})` : ''}, back-end ${m.cpu.backendSeconds}, autocannon ${m.cpu.loadGeneratorSeconds}; proxy ${m.cpu.proxyMicrosPerRequest} µs/req`;
+            const cpu = m.cpu === undefined ? '' : `; CPU s: proxy ${m.cpu.proxySeconds}${m.cpu.workerSeconds ? ` (workers ${m.cpu.workerSeconds.join(' + ')})` : ''}, back-end ${m.cpu.backendSeconds}, autocannon ${m.cpu.loadGeneratorSeconds}; machine share ${m.cpu.machineShare}; proxy ${m.cpu.proxyMicrosPerRequest} µs/req`;
             say(`  ${connections} connections: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms${cpu}${m.problems.length ? `; PROBLEMS: ${m.problems.join('; ')}` : ''}`);
             const key = `${c.id}@${connections}`;
             runs.set(key, [...(runs.get(key) ?? []), m]);
@@ -141,9 +152,10 @@ async function main(): Promise<number> {
         if (running.log !== undefined && running.log.length > 0) (logs[c.id] ??= []).push(...running.log.slice(0, 20));
       }
     }
-    if (a.profileSeconds > 0) {
-      say(`profiling ${a.profileOf.label} for ${a.profileSeconds} s (--cpu-prof)`);
-      profile = await profileOne(a.profileOf, backend.url, password, backend.child, a.profileSeconds, path.dirname(a.out));
+    for (const c of a.profileSeconds > 0 ? a.profileOf : []) {
+      say(`profiling ${c.label} for ${a.profileSeconds} s (--cpu-prof)`);
+      const p = await profileOne(c, backend.url, password, backend.child, a.profileSeconds, path.dirname(a.out));
+      if (p !== undefined) profiles.push({ of: c.id, label: c.label, ...p });
     }
   } finally {
     await stop(backend.child);
@@ -154,18 +166,13 @@ async function main(): Promise<number> {
   const table = rows(labels, runs, a.connections);
   const goals = targets(table);
   process.stdout.write(`\n${markdown(table, goals)}\n`);
-  if (profile !== undefined) {
-    process.stdout.write(`\nProfile of ${a.profileOf.label}, busiest process (${profile.totalMs} ms from the first request, ${profile.idlePercent}% idle; percent of busy time), ${profile.file}\n`);
-    process.stdout.write('\nby origin:\n' + profile.byOrigin.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
-    process.stdout.write('\ntop frames (self):\n' + profile.topSelf.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
-    if (profile.gatehouseInclusive.length > 0) process.stdout.write('\nGatehouse functions (inclusive):\n' + profile.gatehouseInclusive.map((f) => `  ${f.percent.toFixed(1).padStart(5)}%  ${f.frame}`).join('\n') + '\n');
-  }
+  for (const p of profiles) process.stdout.write(profileText(p));
   for (const [id, lines] of Object.entries(logs)) say(`${id} logged ${lines.length} warning/error lines, e.g.: ${lines[0]}`);
   fs.mkdirSync(path.dirname(a.out), { recursive: true });
   fs.writeFileSync(a.out, JSON.stringify({
     date: new Date().toISOString(), machine: info,
     options: { connections: a.connections, ...a.load, rounds: a.rounds, pipelining: 1, contestants: a.only.map((c) => c.id) },
-    results: table, targets: goals, profile: profile === undefined ? undefined : { of: a.profileOf.id, ...profile }, logs,
+    results: table, targets: goals, profiles, logs,
   }, null, 2));
   say(`\nresults: ${a.out}`);
   const failed = table.filter((r) => r.problems.length > 0);
