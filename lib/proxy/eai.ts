@@ -63,11 +63,11 @@ export class EaiTrigger {
    * trigger URL. Returns the task's response when one ran.
    */
   handle(path: string, headers: Record<string, string | string[]>, clientAddress: string): TaskResponse | undefined {
-    let value: string | string[] | undefined;
-    for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === EAI_TASK_HEADER) { value = headers[name]; delete headers[name]; }
-    }
-    if (value === undefined || !this.#isTrigger(path)) return undefined;
+    // The junction hands response headers over with lower-case names.
+    const value = headers[EAI_TASK_HEADER];
+    if (value === undefined) return undefined;
+    delete headers[EAI_TASK_HEADER];
+    if (!this.#isTrigger(path)) return undefined;
     const tasks = Array.isArray(value) ? value : [value];
     let last: TaskResponse | undefined;
     for (const task of tasks) last = this.#run(task.trim(), path, clientAddress);

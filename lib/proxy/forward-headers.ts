@@ -29,9 +29,29 @@ export function reservedHeaderSet(names: Iterable<string>): ReadonlySet<string> 
  * `reserved` holds names as reservedHeaderSet makes them.
  */
 export function isReservedHeader(name: string, reserved?: ReadonlySet<string>): boolean {
-  const n = normalizeHeaderName(name);
+  return isReservedLower(name.toLowerCase(), reserved);
+}
+
+/** isReservedHeader for a name already in lower case (the per-request path lower-cases once). */
+function isReservedLower(lower: string, reserved?: ReadonlySet<string>): boolean {
+  const n = lower.includes('_') ? lower.replaceAll('_', '-') : lower;
   if (n.startsWith('iv-') || n.startsWith('am-eai-')) return true;
-  return reserved !== undefined && (reserved.has(n) || reserved.has(name.toLowerCase()));
+  return reserved !== undefined && (reserved.has(n) || reserved.has(lower));
+}
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+// The identity header names of a junction are the same on every request, and
+// the gateway hands over the same identity object for a session's requests:
+// their normalized set is computed once per object, not per request.
+const identityNameSets = new WeakMap<object, ReadonlySet<string>>();
+function identityNames(identity: Readonly<Record<string, string>>): ReadonlySet<string> {
+  let set = identityNameSets.get(identity);
+  if (set === undefined) {
+    set = reservedHeaderSet(Object.keys(identity));
+    identityNameSets.set(identity, set);
+  }
+  return set;
 }
 
 /** The names a Connection header lists (hop-by-hop for this one message). */
@@ -107,16 +127,16 @@ export function requestHeaders(input: RequestHeaderInput): RequestHeaders {
     else if (lower === 'host' && host === undefined) host = value;
     else if (lower === 'upgrade' && upgrade === undefined) upgrade = value;
   }
-  const listed = connectionTokens(connection);
+  const listed = connection.length === 0 ? NO_TOKENS : connectionTokens(connection);
   // A client header named like one the proxy adds is the client's forgery.
-  const identityNames = new Set(Object.keys(input.identity).map(normalizeHeaderName));
+  const identity = identityNames(input.identity);
 
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (lower.startsWith(':') || REPLACED.has(lower) || isHopByHop(lower, listed)) continue;
-    if (isReservedHeader(name, input.reserved) || identityNames.has(normalizeHeaderName(name))) continue;
+    if (isReservedLower(lower, input.reserved) || identity.has(lower.includes('_') ? lower.replaceAll('_', '-') : lower)) continue;
     out.push(name, raw[i + 1]!);
   }
   const cookie = stripCookies(cookies, input.sessionCookieNames);
@@ -137,7 +157,7 @@ export type ResponseHeaders = Record<string, string | string[]>;
  */
 export function responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): ResponseHeaders {
   const conn = headers['connection'];
-  const listed = connectionTokens(conn === undefined ? [] : Array.isArray(conn) ? conn : [conn]);
+  const listed = conn === undefined ? NO_TOKENS : connectionTokens(Array.isArray(conn) ? conn : [conn]);
   const out: ResponseHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

@@ -48,16 +48,35 @@ export class IdentityHeaders {
       }]);
     }
     this.#emitters = e;
+    this.#usesAddress = junction.r;
     this.names = e.map(([n]) => n);
   }
 
-  build(cred: SessionCredential | null, clientAddress: string): Record<string, string> {
+  /**
+   * The headers for a request. For a session they are built once per
+   * credential (and client address, when `-r` adds it) and then reused, so
+   * the steady state allocates nothing here and the junction can cache
+   * per-object work; callers must not modify the result.
+   */
+  build(cred: SessionCredential | null, clientAddress: string): Readonly<Record<string, string>> {
+    if (cred === null) return this.#compute(null, clientAddress);
+    const hit = this.#built.get(cred);
+    if (hit !== undefined && (!this.#usesAddress || hit.address === clientAddress)) return hit.headers;
+    const headers = this.#compute(cred, clientAddress);
+    this.#built.set(cred, { address: clientAddress, headers });
+    return headers;
+  }
+
+  readonly #usesAddress: boolean;
+  readonly #built = new WeakMap<SessionCredential, { address: string; headers: Readonly<Record<string, string>> }>();
+
+  #compute(cred: SessionCredential | null, clientAddress: string): Readonly<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const [name, emit] of this.#emitters) {
       const v = emit(cred, clientAddress);
       if (v !== undefined) out[name] = v;
     }
-    return out;
+    return Object.freeze(out);
   }
 }
 
