@@ -33,6 +33,8 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv, inpu
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       done({ code, stdout: String(stdout), stderr: String(stderr) + (err && typeof err.code !== 'number' ? `\n${err.message}` : '') });
     });
+    // A child that exits before reading its input (a refusal) closes the pipe: EPIPE is expected then.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
   });
 }
