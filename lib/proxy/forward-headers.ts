@@ -40,6 +40,7 @@ function isReservedLower(lower: string, reserved?: ReadonlySet<string>): boolean
 }
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
+const TRIVIAL_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
 // The identity header names of a junction are the same on every request, and
 // the gateway hands over the same identity object for a session's requests:
@@ -157,7 +158,9 @@ export type ResponseHeaders = Record<string, string | string[]>;
  */
 export function responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): ResponseHeaders {
   const conn = headers['connection'];
-  const listed = conn === undefined ? NO_TOKENS : connectionTokens(Array.isArray(conn) ? conn : [conn]);
+  // `keep-alive` and `close` name no header to drop beyond the hop-by-hop ones: the usual case, no set.
+  const listed = conn === undefined || (typeof conn === 'string' && TRIVIAL_CONNECTION.test(conn))
+    ? NO_TOKENS : connectionTokens(Array.isArray(conn) ? conn : [conn]);
   const out: ResponseHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
