@@ -5,12 +5,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
-import type { TaskEngine, TaskMessage, TaskResponse } from '../tasks/engine.js';
+import type { TaskEngine, TaskMessage } from '../tasks/engine.js';
 import { authorize, type AdminAction, type AdminPolicy } from './acl.js';
 import type { AuditEntry, AuditLog } from './audit.js';
 import type { AuthenticatedPrincipal } from './authn.js';
 import { HttpError } from './http.js';
 import { MESSAGES } from './messages.js';
+
+export { endedBy, messageIds } from '../tasks/response-facts.js';
 
 export interface AdminContext {
   readonly engine: TaskEngine;
@@ -107,26 +109,7 @@ export function requireServer(ctx: RequestContext, name: string): void {
     throw new HttpError(404, 'unknown_server', `unknown server '${name.slice(0, 256)}'; this server is ${ctx.admin.engine.serverName}`, { messages: [MESSAGES.unknownServer] });
 }
 
-/**
- * Sessions a task ended, read from the engine's stable message IDs:
- * GHWAT0001I one session, GHWAT0002I / GHWAT0010I "N session(s) ...",
- * GHWAT0006I (sign everyone out) the live count taken just before.
- */
-export function endedBy(r: TaskResponse, liveBefore = 0): number {
-  let n = 0;
-  for (const m of r.messages) {
-    if (m.id === 'GHWAT0001I') n += 1;
-    else if (m.id === 'GHWAT0002I' || m.id === 'GHWAT0010I') n += Number(/^\d+/.exec(m.text)?.[0] ?? 0);
-    else if (m.id === 'GHWAT0006I') n += liveBefore;
-  }
-  return n;
-}
-
 /** A parse error as a TaskMessage (code 0x4754nnnn, as the engine's catalogue). */
 export function parseErrorMessage(error: { messageId: string; text: string; offset: number }): TaskMessage {
   return { id: error.messageId, code: 0x47540000 + parseInt(error.messageId.slice(5, 9), 16), severity: 'error', text: `${error.text} (at byte ${error.offset}).` };
-}
-
-export function messageIds(r: TaskResponse): string {
-  return r.messages.map((m) => m.id).join(',');
 }

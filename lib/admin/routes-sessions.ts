@@ -7,7 +7,7 @@ import type { SessionView } from '../session/cache.js';
 import { checkLoginId } from '../session/checks.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import { tasks } from '../tasks/builders.js';
-import { audit, messageIds, permit, type Reply, type RequestContext } from './context.js';
+import { audit, endedBy, messageIds, permit, type Reply, type RequestContext } from './context.js';
 import { HttpError } from './http.js';
 import type { InvalidateRequest } from './schemas.js';
 import type { z } from 'zod';
@@ -77,7 +77,7 @@ export async function terminateSession(ctx: RequestContext): Promise<Reply> {
   const t = arg(() => tasks.terminateSession(ctx.params.userSessionId!));
   await permit(ctx, 'terminate_session', t.text);
   const r = ctx.admin.engine.run(t);
-  const ended = r.messages.some((m) => m.id === 'GHWAT0001I') ? 1 : 0;
+  const ended = endedBy(r);
   await audit(ctx, { kind: 'terminate_session', task: t.text, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) });
   if (!r.ok) {
     const otherServer = r.messages.some((m) => m.id === 'GHWAT0052E');

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { JunctionConfig } from '../config/schema.js';
 import { redactTask } from '../admin/audit.js';
 import { parseTask } from '../tasks/parse.js';
+import { endedBy, messageIds } from '../tasks/response-facts.js';
 import type { TaskEngine, TaskResponse } from '../tasks/engine.js';
 import type { TaskKind } from '../tasks/command.js';
 
@@ -84,19 +85,9 @@ export class EaiTrigger {
       return undefined;
     }
     const r = this.#engine.run(parsed.canonical);
-    const ended = endedCount(r);
-    this.#record({ ...base, outcome: r.ok ? 'allowed' : 'failed', ended, detail: r.messages.map((m) => m.id).join(',') || undefined });
+    const ended = endedBy(r);
+    this.#record({ ...base, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) || undefined });
     this.#log.info({ junction: this.#point, path, task: base.task, ok: r.ok, ended }, 'EAI server task ran');
     return r;
   }
-}
-
-/** Sessions ended, read from the engine's messages (GHWAT0001I: one; GHWAT0002I: "N session(s) ..."). */
-export function endedCount(r: TaskResponse): number {
-  let n = 0;
-  for (const m of r.messages) {
-    if (m.id === 'GHWAT0001I') n += 1;
-    else if (m.id === 'GHWAT0002I') n += Number(/^(\d+)/.exec(m.text)?.[1] ?? 0);
-  }
-  return n;
 }
