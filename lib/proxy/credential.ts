@@ -5,6 +5,7 @@
 import type { CredentialAttributes } from '../session/attributes.js';
 import type { SessionView } from '../session/cache.js';
 import type { UserRecord } from '../registry/registry.js';
+import { ATTR_GROUPS, ATTR_REGISTRY_ID } from './creds.js';
 
 /** The credential a request runs under (what iv-* headers are made from). */
 export interface SessionCredential {
@@ -15,14 +16,13 @@ export interface SessionCredential {
   readonly attributes: Readonly<Record<string, string | readonly string[]>>;
 }
 
-// Attribute names the reference uses for the same facts.
-export const ATTR_GROUPS = 'AZN_CRED_GROUPS';
-export const ATTR_DN = 'AZN_CRED_REGISTRY_ID';
+// The groups and DN are stored under the reference's attribute names, the
+// same ones the iv-creds codec writes.
 export const ATTR_USER_SESSION_ID = 'tagvalue_user_session_id';
 
 /** The attributes stored in the table at login. */
 export function attributesAtLogin(user: UserRecord): CredentialAttributes {
-  return { ...user.attributes, [ATTR_DN]: user.dn, [ATTR_GROUPS]: [...user.groups] };
+  return { ...user.attributes, [ATTR_REGISTRY_ID]: user.dn, [ATTR_GROUPS]: [...user.groups] };
 }
 
 /** `base64(server-name NUL)_<user session id>`, the reference's user session ID string. */
@@ -33,9 +33,9 @@ export function userSessionIdString(serverName: string, userSessionId: string): 
 export function credentialFromSession(view: SessionView, sessionIdString: string): SessionCredential {
   const a = view.attributes;
   const groups = a[ATTR_GROUPS];
-  const dn = a[ATTR_DN];
+  const dn = a[ATTR_REGISTRY_ID];
   const attributes: Record<string, string | readonly string[]> = {};
-  for (const [k, v] of Object.entries(a)) if (k !== ATTR_GROUPS && k !== ATTR_DN) attributes[k] = v;
+  for (const [k, v] of Object.entries(a)) if (k !== ATTR_GROUPS && k !== ATTR_REGISTRY_ID) attributes[k] = v;
   attributes[ATTR_USER_SESSION_ID] = sessionIdString;
   return {
     user: view.loginId,
