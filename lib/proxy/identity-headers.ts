@@ -80,10 +80,13 @@ export class IdentityHeaders {
   }
 }
 
-/** Every identity header name any junction may set: stripped from every client request. */
+/**
+ * The configured identity header names (server-name, credattr) any junction
+ * may set: stripped from every client request. The iv-*, iv_* and am-eai-*
+ * names need no list: the junction strips those by prefix.
+ */
 export function reservedHeaderNames(config: Config): string[] {
-  const names = new Set<string>(['iv-user', 'iv-user-l', 'iv-groups', 'iv-creds', 'iv-remote-address', 'iv-remote-address-ipv6', 'iv_server_name']);
+  const names = new Set<string>(Object.values(config['header-names'].credattr).map((h) => h.toLowerCase()));
   if (config['header-names']['server-name'] !== '') names.add(config['header-names']['server-name'].toLowerCase());
-  for (const h of Object.values(config['header-names'].credattr)) names.add(h.toLowerCase());
   return [...names];
 }
