@@ -8,9 +8,10 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvalidReason } from '../session/reasons.js';
 import { readCookie, sessionCookie } from './cookies.js';
-import { credentialFromSession, userSessionIdString, type SessionCredential } from './credential.js';
+import type { SessionView } from '../session/cache.js';
 import type { GatewayDeps, LoginResponder } from './gateway.js';
-import { basicCredentials, sendHtml } from './http-util.js';
+import { parseAuthorization } from '../admin/authn-basic.js';
+import { sendHtml } from './http-util.js';
 import { ACCOUNT_INVALID, LOGIN_FAILED } from './pkms.js';
 import type { SessionStarter } from './session-start.js';
 
@@ -42,19 +43,21 @@ export class BasicAuth {
   }
 
   /**
-   * Authenticates the request's Authorization header. Resolves to the
-   * credential to forward with, or undefined after answering the request
-   * itself (challenge, refusal, policy page).
+   * Authenticates the request's Authorization header. Resolves to the valid
+   * session to forward under (the gateway turns it into a credential, as for
+   * a cookie), or undefined after answering the request itself (challenge,
+   * refusal, policy page).
    */
-  async login(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined): Promise<SessionCredential | undefined> {
+  async login(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined): Promise<SessionView | undefined> {
     const header = req.headers.authorization!;
-    const creds = basicCredentials(header);
-    if (creds === undefined) { this.#gw.loginPage(req, res, url, secure, stale, 'Malformed Authorization header.', 401); return undefined; }
+    // The admin plane's parser: one reading of Authorization headers everywhere.
+    const creds = parseAuthorization(header);
+    if (creds?.scheme !== 'basic') { this.#gw.loginPage(req, res, url, secure, stale, 'Malformed Authorization header.', 401); return undefined; }
     const key = crypto.createHmac('sha256', this.#pepper).update(header).digest('base64url');
     const remembered = this.#sessions.get(key);
     if (remembered !== undefined) {
       const r = this.#d.cache.validate(remembered);
-      if (r.valid) return this.#credential(r.session);
+      if (r.valid) return r.session;
       this.#sessions.delete(key);
       if (DELIBERATE_ENDS.has(r.reason)) { this.#gw.loginPage(req, res, url, secure, r.reason, '', 401); return undefined; }
     } else if (stale !== undefined && DELIBERATE_ENDS.has(stale)) {
@@ -81,10 +84,6 @@ export class BasicAuth {
     if (this.#sessions.size >= REMEMBERED_MAX) this.#sessions.delete(this.#sessions.keys().next().value!);
     this.#sessions.set(key, started.session.sessionId);
     res.setHeader('set-cookie', sessionCookie(this.#gw.cookieName(secure), started.session.sessionId, { secure }));
-    return this.#credential(started.session);
-  }
-
-  #credential(view: Parameters<typeof credentialFromSession>[0]): SessionCredential {
-    return credentialFromSession(view, userSessionIdString(this.#d.config.server['server-name'], view.userSessionId));
+    return started.session;
   }
 }

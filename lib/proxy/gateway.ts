@@ -135,8 +135,11 @@ export class Gateway implements LoginResponder {
       }
     }
     if (this.#basic.enabledFor(secure) && req.headers.authorization !== undefined) {
-      this.#basic.login(req, res, url, secure, stale).then((cred) => {
+      this.#basic.login(req, res, url, secure, stale).then((view) => {
+        if (view === undefined) return;
+        const cred = this.#credential(view);
         if (cred !== undefined) this.#forward(req, res, route, path, cred, secure);
+        else this.loginPage(req, res, url, secure, 'terminated');
       }).catch((err) => this.#internal(res, err));
       return;
     }

@@ -62,14 +62,3 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
   res.writeHead(302, { ...headers, location, 'cache-control': 'no-store', 'content-length': 0 });
   res.end();
 }
-
-/** user:password from an `Authorization: Basic` header, or undefined. */
-export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
-  if (header === undefined || header.length > 4096) return undefined;
-  const m = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(header);
-  if (!m) return undefined;
-  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  if (colon <= 0 || !text.isWellFormed()) return undefined;
-  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
-}
