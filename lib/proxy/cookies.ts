@@ -40,17 +40,3 @@ export function sessionCookie(name: string, value: string, opts: CookieOptions):
 export function clearCookie(name: string, opts: CookieOptions): string {
   return `${name}=; Path=${opts.path ?? '/'}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${opts.secure ? '; Secure' : ''}`;
 }
-
-/** Cookie name -> value for every cookie in the header (for the rare paths that need several). */
-export function parseCookies(header: string | string[] | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  if (header === undefined) return out;
-  const text = typeof header === 'string' ? header : header.join('; ');
-  for (const part of text.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (name && !out.has(name)) out.set(name, part.slice(eq + 1).trim());
-  }
-  return out;
-}

@@ -6,7 +6,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, Registry } from 'prom-client';
@@ -160,8 +159,4 @@ class Workers {
       w.send({ type: 'gatehouse:stop' });
     })));
   }
-}
-
-export function stateFile(config: Config, name: string): string {
-  return path.join(config.server['state-dir'], name);
 }
