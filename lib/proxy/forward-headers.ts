@@ -32,27 +32,39 @@ export function isReservedHeader(name: string, reserved?: ReadonlySet<string>): 
   return isReservedLower(name.toLowerCase(), reserved);
 }
 
-/** isReservedHeader for a name already in lower case (the per-request path lower-cases once). */
-function isReservedLower(lower: string, reserved?: ReadonlySet<string>): boolean {
+/**
+ * isReservedHeader for a name already in lower case (the per-request path
+ * lower-cases once); `identity` holds the junction's own header names.
+ */
+function isReservedLower(lower: string, reserved?: ReadonlySet<string>, identity?: ReadonlySet<string>): boolean {
   const n = lower.includes('_') ? lower.replaceAll('_', '-') : lower;
   if (n.startsWith('iv-') || n.startsWith('am-eai-')) return true;
-  return reserved !== undefined && (reserved.has(n) || reserved.has(lower));
+  return (reserved !== undefined && (reserved.has(n) || reserved.has(lower))) || (identity !== undefined && identity.has(n));
 }
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 const TRIVIAL_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
-// The identity header names of a junction are the same on every request, and
-// the gateway hands over the same identity object for a session's requests:
-// their normalized set is computed once per object, not per request.
-const identityNameSets = new WeakMap<object, ReadonlySet<string>>();
-function identityNames(identity: Readonly<Record<string, string>>): ReadonlySet<string> {
-  let set = identityNameSets.get(identity);
-  if (set === undefined) {
-    set = reservedHeaderSet(Object.keys(identity));
-    identityNameSets.set(identity, set);
+// The identity headers of a junction are the same on every request, and the
+// gateway hands over the same identity object for a session's requests: their
+// normalized name set and flat name/value list are computed once per object.
+interface IdentityPlan { readonly names: ReadonlySet<string>; readonly flat: readonly string[] }
+const identityPlans = new WeakMap<object, IdentityPlan>();
+function identityPlan(identity: Readonly<Record<string, string>>): IdentityPlan {
+  let plan = identityPlans.get(identity);
+  if (plan === undefined) {
+    const flat: string[] = [];
+    for (const name of Object.keys(identity)) flat.push(name, identity[name]!);
+    plan = { names: reservedHeaderSet(Object.keys(identity)), flat };
+    identityPlans.set(identity, plan);
   }
-  return set;
+  return plan;
+}
+
+/** The hop-by-hop names a Connection header adds; none for the usual `keep-alive` / `close`. */
+function listedTokens(values: readonly string[]): ReadonlySet<string> {
+  if (values.length === 0 || (values.length === 1 && TRIVIAL_CONNECTION.test(values[0]!))) return NO_TOKENS;
+  return connectionTokens(values);
 }
 
 /** The names a Connection header lists (hop-by-hop for this one message). */
@@ -73,6 +85,8 @@ function isHopByHop(lower: string, listed: ReadonlySet<string>): boolean {
 
 /** The Cookie header without `names` (kept cookies in order), or undefined when none is left. */
 export function stripCookies(values: readonly string[], names: ReadonlySet<string>): string | undefined {
+  // The usual browser request to a junction: the session cookie alone.
+  if (values.length === 1 && onlyCookie(values[0]!, names)) return undefined;
   const kept: string[] = [];
   for (const value of values) {
     for (const part of value.split(';')) {
@@ -85,6 +99,13 @@ export function stripCookies(values: readonly string[], names: ReadonlySet<strin
     }
   }
   return kept.length > 0 ? kept.join('; ') : undefined;
+}
+
+/** True when `value` is one `name=value` pair whose name is in `names`. */
+function onlyCookie(value: string, names: ReadonlySet<string>): boolean {
+  if (value.includes(';')) return false;
+  const eq = value.indexOf('=');
+  return eq > 0 && names.has(value.slice(0, eq).trim());
 }
 
 export interface RequestHeaderInput {
@@ -114,39 +135,40 @@ const REPLACED = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-prot
 /** The headers to send to the back-end for a client request. */
 export function requestHeaders(input: RequestHeaderInput): RequestHeaders {
   const raw = input.rawHeaders;
-  const connection: string[] = [];
+  const lower: string[] = new Array<string>(raw.length >> 1);
+  let connection: string[] | undefined;
   const cookies: string[] = [];
   const forwardedFor: string[] = [];
   let host: string | undefined;
   let upgrade: string | undefined;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
+  for (let i = 0, k = 0; i + 1 < raw.length; i += 2, k++) {
+    const name = raw[i]!.toLowerCase();
+    lower[k] = name;
     const value = raw[i + 1]!;
-    if (lower === 'connection') connection.push(value);
-    else if (lower === 'cookie') cookies.push(value);
-    else if (lower === 'x-forwarded-for') forwardedFor.push(value);
-    else if (lower === 'host' && host === undefined) host = value;
-    else if (lower === 'upgrade' && upgrade === undefined) upgrade = value;
+    if (name === 'connection') (connection ??= []).push(value);
+    else if (name === 'cookie') cookies.push(value);
+    else if (name === 'x-forwarded-for') forwardedFor.push(value);
+    else if (name === 'host' && host === undefined) host = value;
+    else if (name === 'upgrade' && upgrade === undefined) upgrade = value;
   }
-  const listed = connection.length === 0 ? NO_TOKENS : connectionTokens(connection);
-  // A client header named like one the proxy adds is the client's forgery.
-  const identity = identityNames(input.identity);
+  const listed = connection === undefined ? NO_TOKENS : listedTokens(connection);
+  const identity = identityPlan(input.identity);
 
   const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (lower.startsWith(':') || REPLACED.has(lower) || isHopByHop(lower, listed)) continue;
-    if (isReservedLower(lower, input.reserved) || identity.has(lower.includes('_') ? lower.replaceAll('_', '-') : lower)) continue;
-    out.push(name, raw[i + 1]!);
+  for (let i = 0, k = 0; i + 1 < raw.length; i += 2, k++) {
+    const name = lower[k]!;
+    if (name.charCodeAt(0) === 58 /* : */ || REPLACED.has(name) || isHopByHop(name, listed)) continue;
+    // A client header named like one the proxy adds is the client's forgery.
+    if (isReservedLower(name, input.reserved, identity.names)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
   }
-  const cookie = stripCookies(cookies, input.sessionCookieNames);
+  const cookie = cookies.length === 0 ? undefined : stripCookies(cookies, input.sessionCookieNames);
   if (cookie !== undefined) out.push('cookie', cookie);
   if (input.clientAddress !== '') forwardedFor.push(input.clientAddress);
   if (forwardedFor.length > 0) out.push('x-forwarded-for', forwardedFor.join(', '));
   out.push('x-forwarded-proto', input.secure ? 'https' : 'http');
   if (host !== undefined) out.push('x-forwarded-host', host);
-  for (const [name, value] of Object.entries(input.identity)) out.push(name, value);
+  for (const v of identity.flat) out.push(v);
   return { headers: out, upgrade, host };
 }
 
@@ -154,19 +176,18 @@ export type ResponseHeaders = Record<string, string | string[]>;
 
 /**
  * The back-end's response headers without hop-by-hop ones. undici hands
- * them over lower-cased, repeated names as arrays (Set-Cookie stays a list).
+ * them over with lower-case names, repeated names as arrays (Set-Cookie
+ * stays a list).
  */
 export function responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): ResponseHeaders {
   const conn = headers['connection'];
-  // `keep-alive` and `close` name no header to drop beyond the hop-by-hop ones: the usual case, no set.
-  const listed = conn === undefined || (typeof conn === 'string' && TRIVIAL_CONNECTION.test(conn))
-    ? NO_TOKENS : connectionTokens(Array.isArray(conn) ? conn : [conn]);
+  const listed = conn === undefined ? NO_TOKENS : listedTokens(Array.isArray(conn) ? conn : [conn]);
   const out: ResponseHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (isHopByHop(lower, listed)) continue;
-    out[lower] = Array.isArray(value) ? [...value] : value;
+  for (const name in headers) {
+    const value = headers[name];
+    // `__proto__` would set the copy's prototype instead of a header.
+    if (value === undefined || isHopByHop(name, listed) || name === '__proto__') continue;
+    out[name] = Array.isArray(value) ? [...value] : value;
   }
   return out;
 }

@@ -28,15 +28,20 @@ interface Attempt {
   started: boolean;
 }
 
-export class HttpExchange {
+/**
+ * One exchange, and undici's dispatch handler for it (one object per request
+ * rather than a handler of closures). Attempts run one after the other: a
+ * retry starts only from the previous attempt's onResponseError.
+ */
+export class HttpExchange implements Dispatcher.DispatchHandler {
   readonly #plan: ForwardPlan;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #ctx: ForwardContext;
   readonly #candidates: Backend[];
   readonly #withBody: boolean;
+  #attempt: Attempt | undefined;
   #controller: Dispatcher.DispatchController | undefined;
-  #body: ForwardBody | null = null;
   #clientGone = false;
   #done = false;
   #failed = false;
@@ -49,37 +54,31 @@ export class HttpExchange {
     this.#ctx = ctx;
     this.#withBody = hasRequestBody(req);
     res.on('close', this.#onClientClose);
-    res.on('drain', () => this.#controller?.resume());
+    res.on('drain', this.#onDrain);
   }
 
   start(): void {
     const backend = this.#candidates.shift()!;
     const body = this.#withBody ? new ForwardBody(this.#req, this.#plan.idleTimeoutMs) : null;
-    const attempt: Attempt = { backend, body, started: false };
-    this.#body = body;
+    this.#attempt = { backend, body, started: false };
     this.#controller = undefined;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (controller) => {
-        attempt.started = true;
-        this.#controller = controller;
-        if (this.#clientGone) controller.abort(new ClientAbortError('client closed the connection'));
-      },
-      onResponseStart: (controller, status, headers, reason) => this.#onResponseStart(controller, status, headers, reason),
-      onResponseData: (controller, chunk) => {
-        if (!this.#res.write(chunk)) controller.pause();
-      },
-      onResponseEnd: () => this.#onResponseEnd(),
-      onResponseError: (_controller, err) => this.#onError(attempt, err),
-    };
     backend.pool.dispatch({
       path: this.#plan.path,
       method: this.#req.method ?? 'GET',
       headers: [...this.#plan.headers, 'host', backend.host],
       body,
-    }, handler);
+    }, this);
   }
 
-  #onResponseStart(controller: Dispatcher.DispatchController, status: number, raw: Record<string, string | string[] | undefined>, reason: string | undefined): void {
+  // --- Dispatcher.DispatchHandler (called by undici) ---
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#attempt!.started = true;
+    this.#controller = controller;
+    if (this.#clientGone) controller.abort(new ClientAbortError('client closed the connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, raw: Record<string, string | string[] | undefined>, reason: string | undefined): void {
     if (status < 200 || this.#clientGone) return; // 1xx are not relayed; a gone client is being aborted
     const headers = responseHeaders(raw);
     try {
@@ -96,9 +95,13 @@ export class HttpExchange {
     }
   }
 
-  #onResponseEnd(): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.#res.write(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
     this.#done = true;
-    const body = this.#body;
+    const body = this.#attempt!.body;
     // The back-end answered before reading the whole upload: stop feeding it
     // and let the client's remaining bytes drain so its connection stays sane.
     if (body !== null && !this.#req.readableEnded) {
@@ -106,6 +109,10 @@ export class HttpExchange {
       this.#req.resume();
     }
     this.#res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#onError(this.#attempt!, err);
   }
 
   #onError(attempt: Attempt, err: Error): void {
@@ -141,7 +148,7 @@ export class HttpExchange {
   #fail(kind: ForwardFailure, detail: string): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#body?.destroy();
+    this.#attempt?.body?.destroy();
     try {
       this.#ctx.onFailure(kind, detail);
     } catch {
@@ -153,6 +160,8 @@ export class HttpExchange {
     if (this.#res.writableFinished) return;
     this.#clientGone = true;
     this.#controller?.abort(new ClientAbortError('client closed the connection'));
-    this.#body?.destroy();
+    this.#attempt?.body?.destroy();
   };
+
+  #onDrain = (): void => { this.#controller?.resume(); };
 }
