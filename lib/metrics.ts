@@ -65,7 +65,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
   });
   const validateSeconds = new Histogram({
     name: 'gatehouse_validate_seconds',
-    help: 'Duration of one session validation in the shared-memory table (the proxy times one validation in 8).',
+    help: 'Duration of one session validation in the shared-memory table (the proxy times one validation in 64).',
     buckets: [...VALIDATE_BUCKETS],
     registers: proxy,
   });

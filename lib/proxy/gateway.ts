@@ -60,7 +60,7 @@ export interface LoginResponder {
 }
 
 /** One validation in this many is timed for gatehouse_validate_seconds (a power of two). */
-export const VALIDATE_SAMPLE = 8;
+export const VALIDATE_SAMPLE = 64;
 
 export class Gateway implements LoginResponder {
   readonly #d: GatewayDeps;
