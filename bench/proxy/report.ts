@@ -1,6 +1,8 @@
 // report.ts -- the benchmark's results: medians over rounds, ratios against
 // the two baselines the issue names, the targets, and the markdown table
-// printed at the end (the same one docs/benchmarks.md shows).
+// printed at the end (the same one docs/benchmarks.md shows). A ratio is
+// paired: round i of the contestant over round i of the baseline, then the
+// median of those, with their range (see run.ts on drift).
 import type { ContestantId } from './contestants.js';
 import type { Measurement } from './load.js';
 
@@ -16,14 +18,19 @@ export interface Row {
   proxyMicrosPerRequest: number | undefined;
   /** Median share of the machine the three processes got (see CpuFigures.machineShare). */
   machineShare: number | undefined;
-  /** requestsPerSecond / the plain undici proxy's, same connections. */
+  /** Median over rounds of req/s / the plain undici proxy's in the same round, same connections. */
   vsPlainUndici: number | undefined;
-  /** requestsPerSecond / express-session's, same connections. */
+  /** The lowest and highest of those per-round ratios. */
+  vsPlainUndiciRange: Range | undefined;
+  /** The same against express-session. */
   vsExpressSession: number | undefined;
+  vsExpressSessionRange: Range | undefined;
   /** Every round's figures. */
   rounds: Measurement[];
   problems: string[];
 }
+
+export type Range = readonly [low: number, high: number];
 
 export interface Target { what: string; connections: number; ratio: number | undefined; target: number; met: boolean | undefined }
 
@@ -33,29 +40,33 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** Round i over round i of the baseline, for the rounds both have; undefined without a baseline. */
+function pairedRatios(m: readonly Measurement[], base: readonly Measurement[] | undefined): number[] | undefined {
+  if (base === undefined || base.length === 0) return undefined;
+  const n = Math.min(m.length, base.length);
+  return Array.from({ length: n }, (_, i) => m[i]!.requestsPerSecond / base[i]!.requestsPerSecond);
+}
+
 export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMap<string, Measurement[]>, connections: readonly number[]): Row[] {
   const key = (id: ContestantId, c: number): string => `${id}@${c}`;
-  const rps = (id: ContestantId, c: number): number | undefined => {
-    const m = runs.get(key(id, c));
-    return m === undefined || m.length === 0 ? undefined : median(m.map((x) => x.requestsPerSecond));
-  };
   const out: Row[] = [];
   for (const c of connections) {
     for (const [id, label] of labels) {
       const m = runs.get(key(id, c));
       if (m === undefined || m.length === 0) continue;
-      const r = rps(id, c)!;
-      const undici = rps('plain-undici', c);
-      const express = rps('express-session', c);
+      const undici = pairedRatios(m, runs.get(key('plain-undici', c)));
+      const express = pairedRatios(m, runs.get(key('express-session', c)));
       out.push({
         id, label, connections: c,
-        requestsPerSecond: r,
+        requestsPerSecond: median(m.map((x) => x.requestsPerSecond)),
         latencyP50Ms: median(m.map((x) => x.latencyP50Ms)),
         latencyP99Ms: median(m.map((x) => x.latencyP99Ms)),
         proxyMicrosPerRequest: m.every((x) => x.cpu !== undefined) ? median(m.map((x) => x.cpu!.proxyMicrosPerRequest)) : undefined,
         machineShare: m.every((x) => x.cpu !== undefined) ? median(m.map((x) => x.cpu!.machineShare)) : undefined,
-        vsPlainUndici: undici === undefined ? undefined : r / undici,
-        vsExpressSession: express === undefined ? undefined : r / express,
+        vsPlainUndici: undici === undefined ? undefined : median(undici),
+        vsPlainUndiciRange: undici === undefined ? undefined : [Math.min(...undici), Math.max(...undici)],
+        vsExpressSession: express === undefined ? undefined : median(express),
+        vsExpressSessionRange: express === undefined ? undefined : [Math.min(...express), Math.max(...express)],
         rounds: m,
         problems: m.flatMap((x, i) => x.problems.map((p) => (m.length > 1 ? `round ${i + 1}: ${p}` : p))),
       });
@@ -76,13 +87,16 @@ export function targets(all: readonly Row[]): Target[] {
 }
 
 const ratio = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));
+/** `0.93 (0.88-0.97)`: the median of the per-round ratios and their range, when there are several rounds. */
+const ranged = (x: number | undefined, r: Range | undefined): string =>
+  x === undefined ? '-' : r === undefined || r[0] === r[1] ? ratio(x) : `${ratio(x)} (${ratio(r[0])}-${ratio(r[1])})`;
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 export function markdown(all: readonly Row[], goals: readonly Target[]): string {
   const lines = [
     '| contestant | connections | req/s | p50 ms | p99 ms | vs plain (undici) | vs express-session | proxy CPU µs/req | machine share | checked |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ratio(r.vsPlainUndici)} | ${ratio(r.vsExpressSession)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.machineShare ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
+    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ranged(r.vsPlainUndici, r.vsPlainUndiciRange)} | ${ranged(r.vsExpressSession, r.vsExpressSessionRange)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.machineShare ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
     '',
     '| target | connections | ratio | target | met |',
     '|---|---:|---:|---:|---|',

@@ -7,14 +7,19 @@
 // load generator runs in this one and competes with them for the same cores.
 //
 //   node dist/bench/proxy/run.js [--connections 50,10] [--duration 10] [--warmup 2]
-//        [--rounds 1] [--only gatehouse-1,plain-undici] [--profile 5] [--quick] [--out file]
+//        [--rounds 1] [--interleave] [--only gatehouse-1,plain-undici] [--profile 5] [--quick] [--out file]
+//
+// Ratios are paired: each round's Gatehouse figure over the same round's
+// baseline figure, then the median over rounds. On a shared machine whose
+// speed drifts over minutes, a pair measured seconds apart cancels the drift
+// that a ratio of two medians taken minutes apart keeps.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CONTESTANTS, type Contestant, type ContestantId } from './contestants.js';
+import { CONTESTANTS, type Contestant, type ContestantId, type RunningContestant } from './contestants.js';
 import { measure, type LoadOptions, type Measurement } from './load.js';
 import { forkServer, stopAll, stop } from './processes.js';
 import { busiestProfile, summarize, type Frame, type ProfileSummary } from './profile.js';
@@ -25,6 +30,9 @@ const USAGE = `usage: node dist/bench/proxy/run.js [options]
   --duration 10         seconds measured per contestant and connection count
   --warmup 2            seconds of warm-up before each measurement
   --rounds 1            repeat everything (alternating order); medians are reported
+  --interleave          start every contestant once and keep it running; each round then measures
+                        them one after the other per connection count (rotating order), so the
+                        measurements a ratio pairs are seconds apart
   --only a,b            contestants: ${CONTESTANTS.map((c) => c.id).join(', ')}
   --profile 5           afterwards, profile one contestant (--cpu-prof) under 50 connections this long
   --profile-of a,b      which ones (default gatehouse-1; its worker's profile is summarised)
@@ -32,7 +40,7 @@ const USAGE = `usage: node dist/bench/proxy/run.js [options]
   --out <file>          results JSON (default bench/results/proxy-<date>.json)
 `;
 
-interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; only: Contestant[]; profileSeconds: number; profileOf: Contestant[]; out: string }
+interface Args { connections: number[]; load: Omit<LoadOptions, 'connections'>; rounds: number; interleave: boolean; only: Contestant[]; profileSeconds: number; profileOf: Contestant[]; out: string }
 
 function positive(name: string, s: string, min = 1): number {
   if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > 100_000) throw new Error(`--${name} must be a whole number from ${min}, got '${s}'`);
@@ -43,7 +51,7 @@ function args(argv: string[]): Args | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
-      connections: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string', default: '1' },
+      connections: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string', default: '1' }, interleave: { type: 'boolean', default: false },
       only: { type: 'string' }, profile: { type: 'string' }, 'profile-of': { type: 'string', default: 'gatehouse-1' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -65,6 +73,7 @@ function args(argv: string[]): Args | undefined {
       warmupSeconds: positive('warmup', values.warmup ?? (values.quick ? '1' : '2'), 0),
     },
     rounds: positive('rounds', values.rounds),
+    interleave: values.interleave,
     only: ids === undefined ? [...CONTESTANTS] : CONTESTANTS.filter((c) => ids.includes(c.id)),
     profileSeconds: values.profile === undefined ? 0 : positive('profile', values.profile),
     profileOf,
@@ -131,25 +140,47 @@ async function main(): Promise<number> {
   const runs = new Map<string, Measurement[]>();
   const logs: Record<string, string[]> = {};
   const profiles: Array<ProfileSummary & { of: ContestantId; label: string }> = [];
+  const record = async (c: Contestant, running: RunningContestant, connections: number): Promise<void> => {
+    const m = await measure(running, c.authenticates, backend.child, { ...a.load, connections });
+    const cpu = m.cpu === undefined ? '' : `; CPU s: proxy ${m.cpu.proxySeconds}${m.cpu.workerSeconds ? ` (workers ${m.cpu.workerSeconds.join(' + ')})` : ''}, back-end ${m.cpu.backendSeconds}, autocannon ${m.cpu.loadGeneratorSeconds}; machine share ${m.cpu.machineShare}; proxy ${m.cpu.proxyMicrosPerRequest} µs/req`;
+    say(`  ${c.id} @ ${connections} connections: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms${cpu}${m.problems.length ? `; PROBLEMS: ${m.problems.join('; ')}` : ''}`);
+    const key = `${c.id}@${connections}`;
+    runs.set(key, [...(runs.get(key) ?? []), m]);
+  };
+  const keepLog = (c: Contestant, running: RunningContestant): void => {
+    if (running.log !== undefined && running.log.length > 0) (logs[c.id] ??= []).push(...running.log.slice(0, 20));
+  };
   try {
-    for (let round = 0; round < a.rounds; round++) {
-      // Alternate the order so drift (heat, neighbours) does not always favour the same contestant.
-      const order = round % 2 === 0 ? a.only : [...a.only].reverse();
-      for (const c of order) {
-        say(`[round ${round + 1}/${a.rounds}] ${c.label}: starting`);
-        const running = await c.start(backend.url, password);
-        try {
-          for (const connections of a.connections) {
-            const m = await measure(running, c.authenticates, backend.child, { ...a.load, connections });
-            const cpu = m.cpu === undefined ? '' : `; CPU s: proxy ${m.cpu.proxySeconds}${m.cpu.workerSeconds ? ` (workers ${m.cpu.workerSeconds.join(' + ')})` : ''}, back-end ${m.cpu.backendSeconds}, autocannon ${m.cpu.loadGeneratorSeconds}; machine share ${m.cpu.machineShare}; proxy ${m.cpu.proxyMicrosPerRequest} µs/req`;
-            say(`  ${connections} connections: ${Math.round(m.requestsPerSecond)} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms${cpu}${m.problems.length ? `; PROBLEMS: ${m.problems.join('; ')}` : ''}`);
-            const key = `${c.id}@${connections}`;
-            runs.set(key, [...(runs.get(key) ?? []), m]);
-          }
-        } finally {
-          await running.stop();
+    if (a.interleave) {
+      const started = new Map<Contestant, RunningContestant>();
+      try {
+        for (const c of a.only) {
+          say(`${c.label}: starting`);
+          started.set(c, await c.start(backend.url, password));
         }
-        if (running.log !== undefined && running.log.length > 0) (logs[c.id] ??= []).push(...running.log.slice(0, 20));
+        for (let round = 0; round < a.rounds; round++) {
+          say(`[round ${round + 1}/${a.rounds}]`);
+          // Rotate the order so no contestant always runs first (or right after another).
+          const order = a.only.map((_, i) => a.only[(i + round) % a.only.length]!);
+          for (const connections of a.connections) for (const c of order) await record(c, started.get(c)!, connections);
+        }
+      } finally {
+        for (const [c, running] of started) { await running.stop(); keepLog(c, running); }
+      }
+    } else {
+      for (let round = 0; round < a.rounds; round++) {
+        // Alternate the order so drift (heat, neighbours) does not always favour the same contestant.
+        const order = round % 2 === 0 ? a.only : [...a.only].reverse();
+        for (const c of order) {
+          say(`[round ${round + 1}/${a.rounds}] ${c.label}: starting`);
+          const running = await c.start(backend.url, password);
+          try {
+            for (const connections of a.connections) await record(c, running, connections);
+          } finally {
+            await running.stop();
+          }
+          keepLog(c, running);
+        }
       }
     }
     for (const c of a.profileSeconds > 0 ? a.profileOf : []) {
@@ -171,7 +202,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(path.dirname(a.out), { recursive: true });
   fs.writeFileSync(a.out, JSON.stringify({
     date: new Date().toISOString(), machine: info,
-    options: { connections: a.connections, ...a.load, rounds: a.rounds, pipelining: 1, contestants: a.only.map((c) => c.id) },
+    options: { connections: a.connections, ...a.load, rounds: a.rounds, interleave: a.interleave, pipelining: 1, contestants: a.only.map((c) => c.id) },
     results: table, targets: goals, profiles, logs,
   }, null, 2));
   say(`\nresults: ${a.out}`);
