@@ -40,6 +40,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
 /** Round i over round i of the baseline, for the rounds both have; undefined without a baseline. */
 function pairedRatios(m: readonly Measurement[], base: readonly Measurement[] | undefined): number[] | undefined {
   if (base === undefined || base.length === 0) return undefined;
@@ -61,8 +63,8 @@ export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMa
         requestsPerSecond: median(m.map((x) => x.requestsPerSecond)),
         latencyP50Ms: median(m.map((x) => x.latencyP50Ms)),
         latencyP99Ms: median(m.map((x) => x.latencyP99Ms)),
-        proxyMicrosPerRequest: m.every((x) => x.cpu !== undefined) ? median(m.map((x) => x.cpu!.proxyMicrosPerRequest)) : undefined,
-        machineShare: m.every((x) => x.cpu !== undefined) ? median(m.map((x) => x.cpu!.machineShare)) : undefined,
+        proxyMicrosPerRequest: m.every((x) => x.cpu !== undefined) ? round(median(m.map((x) => x.cpu!.proxyMicrosPerRequest)), 1) : undefined,
+        machineShare: m.every((x) => x.cpu !== undefined) ? round(median(m.map((x) => x.cpu!.machineShare)), 2) : undefined,
         vsPlainUndici: undici === undefined ? undefined : median(undici),
         vsPlainUndiciRange: undici === undefined ? undefined : [Math.min(...undici), Math.max(...undici)],
         vsExpressSession: express === undefined ? undefined : median(express),
