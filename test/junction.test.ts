@@ -271,6 +271,11 @@ test('session cookies are removed from Cookie; the other cookies are kept', asyn
   const only = echoOf(await send(proxy.port, '/app/', ['Cookie', 'PD-S-SESSION-ID=secret4']));
   t.is(only.headers.cookie, undefined);
   t.false(JSON.stringify(only.rawHeaders).includes('secret'));
+  // The one-cookie fast path: padded names are still recognised, a lone other cookie is kept.
+  const padded = echoOf(await send(proxy.port, '/app/', ['Cookie', ' PD-ID =secret5']));
+  t.false(JSON.stringify(padded.rawHeaders).includes('secret'));
+  t.is(echoOf(await send(proxy.port, '/app/', ['Cookie', 'theme=dark'])).headers.cookie, 'theme=dark');
+  t.is(echoOf(await send(proxy.port, '/app/', ['Cookie', 'PD-S-SESSION-IDX=1'])).headers.cookie, 'PD-S-SESSION-IDX=1');
 });
 
 test('hop-by-hop headers are removed both ways; Set-Cookie arrays pass intact; onResponseHeaders may edit', async (t) => {
