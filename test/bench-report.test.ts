@@ -3,7 +3,8 @@
 // range of those; targets are judged on that median.
 import test from 'ava';
 import type { Measurement } from '../bench/proxy/load.js';
-import { markdown, rows, targets } from '../bench/proxy/report.js';
+import { medianInterval } from '../bench/proxy/bootstrap.js';
+import { markdown, rows, targets, verdict } from '../bench/proxy/report.js';
 import type { ContestantId } from '../bench/proxy/contestants.js';
 
 const m = (requestsPerSecond: number): Measurement => ({
@@ -43,5 +44,38 @@ test('the median of per-round ratios, with their range; a miss is reported as a 
   t.false(goals.find((g) => g.what.includes('plain'))!.met);
   const text = markdown([gh], goals);
   t.regex(text, /\| 0\.85 \(0\.80-0\.95\) \|/);
-  t.regex(text, /\*\*no\*\* \(6% short\)/);
+  t.regex(text, /\*\*missed\*\* \(median 6% short\)/, 'three rounds: no interval, the median decides');
+});
+
+test('the bootstrap interval of the median: seeded, holds the median, narrows with more rounds', (t) => {
+  t.is(medianInterval([0.9, 1, 1.1, 0.95]), undefined, 'fewer than five rounds give no interval');
+  const noisy = [0.56, 0.71, 0.83, 0.84, 0.88, 0.9, 0.93, 0.97, 1.1, 1.33];
+  const ci = medianInterval(noisy)!;
+  t.deepEqual(medianInterval(noisy), ci, 'the same rounds give the same interval');
+  t.true(ci[0] <= 0.89 && 0.89 <= ci[1], `${ci}`);
+  t.true(ci[0] >= 0.56 && ci[1] <= 1.33);
+  const many = Array.from({ length: 10 }, () => noisy).flat();
+  const narrow = medianInterval(many)!;
+  t.true(narrow[1] - narrow[0] < ci[1] - ci[0], `${narrow} vs ${ci}`);
+  const flat = medianInterval([1, 1, 1, 1, 1, 1])!;
+  t.deepEqual(flat, [1, 1]);
+});
+
+test('verdicts: the interval above the target is met, below is missed, across it is inconclusive', (t) => {
+  t.is(verdict(0.95, [0.91, 0.99], 0.9), 'met');
+  t.is(verdict(0.85, [0.8, 0.89], 0.9), 'missed');
+  t.is(verdict(0.92, [0.87, 0.96], 0.9), 'inconclusive');
+  t.is(verdict(0.88, [0.85, 0.9], 0.9), 'inconclusive', 'an interval reaching the target exactly still holds it');
+  t.is(verdict(0.9, undefined, 0.9), 'met', 'without an interval the median decides');
+  t.is(verdict(undefined, undefined, 0.9), undefined);
+  // Through rows() and targets(): ten rounds of a noisy 0.9 straddle the target.
+  const rounds = [0.7, 0.8, 0.85, 0.88, 0.9, 0.91, 0.93, 0.95, 1.0, 1.1];
+  const runs = new Map([
+    ['plain-undici@50', rounds.map(() => m(10_000))],
+    ['gatehouse-1@50', rounds.map((r) => m(10_000 * r))],
+  ]);
+  const goal = targets(rows(labels, runs, [50])).find((g) => g.what.includes('plain'))!;
+  t.is(goal.verdict, 'inconclusive');
+  t.false(goal.met);
+  t.regex(markdown([], [goal]), /\*\*inconclusive\*\* \(the interval holds 0\.9\)/);
 });

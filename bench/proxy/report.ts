@@ -3,6 +3,7 @@
 // printed at the end (the same one docs/benchmarks.md shows). A ratio is
 // paired: round i of the contestant over round i of the baseline, then the
 // median of those, with their range (see run.ts on drift).
+import { median, medianInterval } from './bootstrap.js';
 import type { ContestantId } from './contestants.js';
 import type { Measurement } from './load.js';
 
@@ -22,9 +23,12 @@ export interface Row {
   vsPlainUndici: number | undefined;
   /** The lowest and highest of those per-round ratios. */
   vsPlainUndiciRange: Range | undefined;
+  /** 95% bootstrap interval of that median (bootstrap.ts); undefined with few rounds. */
+  vsPlainUndiciInterval: Range | undefined;
   /** The same against express-session. */
   vsExpressSession: number | undefined;
   vsExpressSessionRange: Range | undefined;
+  vsExpressSessionInterval: Range | undefined;
   /** Every round's figures. */
   rounds: Measurement[];
   problems: string[];
@@ -32,13 +36,20 @@ export interface Row {
 
 export type Range = readonly [low: number, high: number];
 
-export interface Target { what: string; connections: number; ratio: number | undefined; target: number; met: boolean | undefined }
+/**
+ * `met` / `missed` when the 95% interval of the ratio lies wholly above /
+ * below the target, `inconclusive` when it straddles it. Without an
+ * interval (few rounds) the median alone decides.
+ */
+export type Verdict = 'met' | 'missed' | 'inconclusive';
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+export interface Target {
+  what: string; connections: number; ratio: number | undefined; interval: Range | undefined; target: number;
+  verdict: Verdict | undefined;
+  /** verdict === 'met' */
+  met: boolean | undefined;
+}
+
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -67,8 +78,10 @@ export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMa
         machineShare: m.every((x) => x.cpu !== undefined) ? round(median(m.map((x) => x.cpu!.machineShare)), 2) : undefined,
         vsPlainUndici: undici === undefined ? undefined : median(undici),
         vsPlainUndiciRange: undici === undefined ? undefined : [Math.min(...undici), Math.max(...undici)],
+        vsPlainUndiciInterval: undici === undefined ? undefined : medianInterval(undici),
         vsExpressSession: express === undefined ? undefined : median(express),
         vsExpressSessionRange: express === undefined ? undefined : [Math.min(...express), Math.max(...express)],
+        vsExpressSessionInterval: express === undefined ? undefined : medianInterval(express),
         rounds: m,
         problems: m.flatMap((x, i) => x.problems.map((p) => (m.length > 1 ? `round ${i + 1}: ${p}` : p))),
       });
@@ -77,13 +90,24 @@ export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMa
   return out;
 }
 
+export function verdict(ratio: number | undefined, interval: Range | undefined, target: number): Verdict | undefined {
+  if (ratio === undefined) return undefined;
+  if (interval === undefined) return ratio >= target ? 'met' : 'missed';
+  return interval[0] >= target ? 'met' : interval[1] < target ? 'missed' : 'inconclusive';
+}
+
+function target(what: string, connections: number, ratio: number | undefined, interval: Range | undefined, goal: number): Target {
+  const v = verdict(ratio, interval, goal);
+  return { what, connections, ratio, interval, target: goal, verdict: v, met: v === undefined ? undefined : v === 'met' };
+}
+
 /** The issue's targets, judged on one Gatehouse worker against the single-process baselines. */
 export function targets(all: readonly Row[]): Target[] {
   const out: Target[] = [];
   for (const r of all) {
     if (r.id !== 'gatehouse-1') continue;
-    out.push({ what: 'Gatehouse (1 worker) / plain proxy (undici)', connections: r.connections, ratio: r.vsPlainUndici, target: 0.9, met: r.vsPlainUndici === undefined ? undefined : r.vsPlainUndici >= 0.9 });
-    out.push({ what: 'Gatehouse (1 worker) / express-session', connections: r.connections, ratio: r.vsExpressSession, target: 2, met: r.vsExpressSession === undefined ? undefined : r.vsExpressSession >= 2 });
+    out.push(target('Gatehouse (1 worker) / plain proxy (undici)', r.connections, r.vsPlainUndici, r.vsPlainUndiciInterval, 0.9));
+    out.push(target('Gatehouse (1 worker) / express-session', r.connections, r.vsExpressSession, r.vsExpressSessionInterval, 2));
   }
   return out;
 }
@@ -92,6 +116,12 @@ const ratio = (x: number | undefined): string => (x === undefined ? '-' : x.toFi
 /** `0.93 (0.88-0.97)`: the median of the per-round ratios and their range, when there are several rounds. */
 const ranged = (x: number | undefined, r: Range | undefined): string =>
   x === undefined ? '-' : r === undefined || r[0] === r[1] ? ratio(x) : `${ratio(x)} (${ratio(r[0])}-${ratio(r[1])})`;
+function verdictText(g: Target): string {
+  if (g.verdict === undefined) return '-';
+  if (g.verdict === 'met') return 'met';
+  const short = `${((1 - (g.ratio ?? 0) / g.target) * 100).toFixed(0)}% short`;
+  return g.verdict === 'missed' ? `**missed** (median ${short})` : `**inconclusive** (the interval holds ${g.target})`;
+}
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 export function markdown(all: readonly Row[], goals: readonly Target[]): string {
@@ -100,9 +130,9 @@ export function markdown(all: readonly Row[], goals: readonly Target[]): string 
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ranged(r.vsPlainUndici, r.vsPlainUndiciRange)} | ${ranged(r.vsExpressSession, r.vsExpressSessionRange)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.machineShare ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
     '',
-    '| target | connections | ratio | target | met |',
-    '|---|---:|---:|---:|---|',
-    ...goals.map((g) => `| ${g.what} | ${g.connections} | ${ratio(g.ratio)} | >= ${g.target} | ${g.met === undefined ? '-' : g.met ? 'yes' : `**no** (${((1 - (g.ratio ?? 0) / g.target) * 100).toFixed(0)}% short)`} |`),
+    '| target | connections | ratio | 95% interval | target | verdict |',
+    '|---|---:|---:|---:|---:|---|',
+    ...goals.map((g) => `| ${g.what} | ${g.connections} | ${ratio(g.ratio)} | ${g.interval === undefined ? '-' : `${ratio(g.interval[0])}-${ratio(g.interval[1])}`} | >= ${g.target} | ${verdictText(g)} |`),
   ];
   return lines.join('\n');
 }
