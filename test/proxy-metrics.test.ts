@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { VALIDATE_SAMPLE } from '../lib/proxy/gateway.js';
+import { basic } from './helpers/admin-fixture.js';
 import { startEcho, type EchoBackend } from './helpers/backends.js';
 import { Browser, startGatehouse, type RunningGatehouse } from './helpers/gatehouse.js';
 
@@ -34,7 +35,7 @@ async function scrape(): Promise<string> {
   try {
     const r = await request(`${gh.admin!}/metrics`, {
       dispatcher,
-      headers: { authorization: `Basic ${Buffer.from(`sec_master:${ADMIN_PASSWORD}`).toString('base64')}` },
+      headers: { authorization: basic('sec_master', ADMIN_PASSWORD) },
     });
     const text = await r.body.text();
     if (r.statusCode !== 200) throw new Error(`/metrics answered ${r.statusCode}: ${text}`);

@@ -53,9 +53,10 @@ const identityPlans = new WeakMap<object, IdentityPlan>();
 function identityPlan(identity: Readonly<Record<string, string>>): IdentityPlan {
   let plan = identityPlans.get(identity);
   if (plan === undefined) {
+    const names = Object.keys(identity);
     const flat: string[] = [];
-    for (const name of Object.keys(identity)) flat.push(name, identity[name]!);
-    plan = { names: reservedHeaderSet(Object.keys(identity)), flat };
+    for (const name of names) flat.push(name, identity[name]!);
+    plan = { names: reservedHeaderSet(names), flat };
     identityPlans.set(identity, plan);
   }
   return plan;

@@ -112,11 +112,8 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.#onError(this.#attempt!, err);
-  }
-
-  #onError(attempt: Attempt, err: Error): void {
     if (this.#done) return;
+    const attempt = this.#attempt!;
     const res = this.#res;
     if (this.#clientGone || err instanceof ClientAbortError) {
       res.destroy();
