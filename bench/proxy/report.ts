@@ -19,22 +19,26 @@ export interface Row {
   proxyMicrosPerRequest: number | undefined;
   /** Median share of the machine the three processes got (see CpuFigures.machineShare). */
   machineShare: number | undefined;
-  /** Median over rounds of req/s / the plain undici proxy's in the same round, same connections. */
-  vsPlainUndici: number | undefined;
-  /** The lowest and highest of those per-round ratios. */
-  vsPlainUndiciRange: Range | undefined;
-  /** 95% bootstrap interval of that median (bootstrap.ts); undefined with few rounds. */
-  vsPlainUndiciInterval: Range | undefined;
-  /** The same against express-session. */
-  vsExpressSession: number | undefined;
-  vsExpressSessionRange: Range | undefined;
-  vsExpressSessionInterval: Range | undefined;
+  /** Against the plain undici proxy, same connections; undefined without it. */
+  vsPlainUndici: Paired | undefined;
+  /** Against express-session. */
+  vsExpressSession: Paired | undefined;
   /** Every round's figures. */
   rounds: Measurement[];
   problems: string[];
 }
 
 export type Range = readonly [low: number, high: number];
+
+/** A paired comparison with a baseline: req/s of round i over the baseline's round i. */
+export interface Paired {
+  /** Median of the per-round ratios. */
+  readonly ratio: number;
+  /** Their lowest and highest. */
+  readonly range: Range;
+  /** 95% bootstrap interval of the median (bootstrap.ts); undefined with few rounds. */
+  readonly interval: Range | undefined;
+}
 
 /**
  * `met` / `missed` when the 95% interval of the ratio lies wholly above /
@@ -53,11 +57,12 @@ export interface Target {
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Round i over round i of the baseline, for the rounds both have; undefined without a baseline. */
-function pairedRatios(m: readonly Measurement[], base: readonly Measurement[] | undefined): number[] | undefined {
+/** `m` against `base`, over the rounds both have; undefined without a baseline. */
+function paired(m: readonly Measurement[], base: readonly Measurement[] | undefined): Paired | undefined {
   if (base === undefined || base.length === 0) return undefined;
   const n = Math.min(m.length, base.length);
-  return Array.from({ length: n }, (_, i) => m[i]!.requestsPerSecond / base[i]!.requestsPerSecond);
+  const ratios = Array.from({ length: n }, (_, i) => m[i]!.requestsPerSecond / base[i]!.requestsPerSecond);
+  return { ratio: median(ratios), range: [Math.min(...ratios), Math.max(...ratios)], interval: medianInterval(ratios) };
 }
 
 export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMap<string, Measurement[]>, connections: readonly number[]): Row[] {
@@ -67,8 +72,6 @@ export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMa
     for (const [id, label] of labels) {
       const m = runs.get(key(id, c));
       if (m === undefined || m.length === 0) continue;
-      const undici = pairedRatios(m, runs.get(key('plain-undici', c)));
-      const express = pairedRatios(m, runs.get(key('express-session', c)));
       out.push({
         id, label, connections: c,
         requestsPerSecond: median(m.map((x) => x.requestsPerSecond)),
@@ -76,12 +79,8 @@ export function rows(labels: ReadonlyMap<ContestantId, string>, runs: ReadonlyMa
         latencyP99Ms: median(m.map((x) => x.latencyP99Ms)),
         proxyMicrosPerRequest: m.every((x) => x.cpu !== undefined) ? round(median(m.map((x) => x.cpu!.proxyMicrosPerRequest)), 1) : undefined,
         machineShare: m.every((x) => x.cpu !== undefined) ? round(median(m.map((x) => x.cpu!.machineShare)), 2) : undefined,
-        vsPlainUndici: undici === undefined ? undefined : median(undici),
-        vsPlainUndiciRange: undici === undefined ? undefined : [Math.min(...undici), Math.max(...undici)],
-        vsPlainUndiciInterval: undici === undefined ? undefined : medianInterval(undici),
-        vsExpressSession: express === undefined ? undefined : median(express),
-        vsExpressSessionRange: express === undefined ? undefined : [Math.min(...express), Math.max(...express)],
-        vsExpressSessionInterval: express === undefined ? undefined : medianInterval(express),
+        vsPlainUndici: paired(m, runs.get(key('plain-undici', c))),
+        vsExpressSession: paired(m, runs.get(key('express-session', c))),
         rounds: m,
         problems: m.flatMap((x, i) => x.problems.map((p) => (m.length > 1 ? `round ${i + 1}: ${p}` : p))),
       });
@@ -96,9 +95,9 @@ export function verdict(ratio: number | undefined, interval: Range | undefined, 
   return interval[0] >= target ? 'met' : interval[1] < target ? 'missed' : 'inconclusive';
 }
 
-function target(what: string, connections: number, ratio: number | undefined, interval: Range | undefined, goal: number): Target {
-  const v = verdict(ratio, interval, goal);
-  return { what, connections, ratio, interval, target: goal, verdict: v, met: v === undefined ? undefined : v === 'met' };
+function target(what: string, connections: number, p: Paired | undefined, goal: number): Target {
+  const v = verdict(p?.ratio, p?.interval, goal);
+  return { what, connections, ratio: p?.ratio, interval: p?.interval, target: goal, verdict: v, met: v === undefined ? undefined : v === 'met' };
 }
 
 /** The issue's targets, judged on one Gatehouse worker against the single-process baselines. */
@@ -106,16 +105,16 @@ export function targets(all: readonly Row[]): Target[] {
   const out: Target[] = [];
   for (const r of all) {
     if (r.id !== 'gatehouse-1') continue;
-    out.push(target('Gatehouse (1 worker) / plain proxy (undici)', r.connections, r.vsPlainUndici, r.vsPlainUndiciInterval, 0.9));
-    out.push(target('Gatehouse (1 worker) / express-session', r.connections, r.vsExpressSession, r.vsExpressSessionInterval, 2));
+    out.push(target('Gatehouse (1 worker) / plain proxy (undici)', r.connections, r.vsPlainUndici, 0.9));
+    out.push(target('Gatehouse (1 worker) / express-session', r.connections, r.vsExpressSession, 2));
   }
   return out;
 }
 
 const ratio = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));
 /** `0.93 (0.88-0.97)`: the median of the per-round ratios and their range, when there are several rounds. */
-const ranged = (x: number | undefined, r: Range | undefined): string =>
-  x === undefined ? '-' : r === undefined || r[0] === r[1] ? ratio(x) : `${ratio(x)} (${ratio(r[0])}-${ratio(r[1])})`;
+const ranged = (p: Paired | undefined): string =>
+  p === undefined ? '-' : p.range[0] === p.range[1] ? ratio(p.ratio) : `${ratio(p.ratio)} (${ratio(p.range[0])}-${ratio(p.range[1])})`;
 function verdictText(g: Target): string {
   if (g.verdict === undefined) return '-';
   if (g.verdict === 'met') return 'met';
@@ -128,7 +127,7 @@ export function markdown(all: readonly Row[], goals: readonly Target[]): string 
   const lines = [
     '| contestant | connections | req/s | p50 ms | p99 ms | vs plain (undici) | vs express-session | proxy CPU µs/req | machine share | checked |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ranged(r.vsPlainUndici, r.vsPlainUndiciRange)} | ${ranged(r.vsExpressSession, r.vsExpressSessionRange)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.machineShare ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
+    ...all.map((r) => `| ${r.label} | ${r.connections} | ${int(r.requestsPerSecond)} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${ranged(r.vsPlainUndici)} | ${ranged(r.vsExpressSession)} | ${r.proxyMicrosPerRequest ?? '-'} | ${r.machineShare ?? '-'} | ${r.problems.length === 0 ? 'ok' : 'FAILED'} |`),
     '',
     '| target | connections | ratio | 95% interval | target | verdict |',
     '|---|---:|---:|---:|---:|---|',
