@@ -12,9 +12,11 @@ const REPLACED = new Set(['host', 'expect', 'x-forwarded-for', 'x-forwarded-prot
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 const TRIVIAL_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
+/** `keep-alive` or `close` alone, the exact spellings compared before the pattern runs. */
+const trivialConnection = (v: string): boolean => v === 'keep-alive' || v === 'close' || TRIVIAL_CONNECTION.test(v);
 
 function connectionTokens(values: readonly string[]): ReadonlySet<string> {
-  if (values.length === 0 || (values.length === 1 && TRIVIAL_CONNECTION.test(values[0]!))) return NO_TOKENS;
+  if (values.length === 0 || (values.length === 1 && trivialConnection(values[0]!))) return NO_TOKENS;
   const out = new Set<string>();
   for (const v of values) for (const t of v.split(',')) { const s = t.trim().toLowerCase(); if (s !== '') out.add(s); }
   return out;

@@ -44,6 +44,8 @@ function isReservedLower(lower: string, reserved?: ReadonlySet<string>, identity
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 const TRIVIAL_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
+/** `keep-alive` or `close` alone, the exact spellings compared before the pattern runs. */
+const trivialConnection = (v: string): boolean => v === 'keep-alive' || v === 'close' || TRIVIAL_CONNECTION.test(v);
 
 // The identity headers of a junction are the same on every request, and the
 // gateway hands over the same identity object for a session's requests: their
@@ -64,7 +66,7 @@ function identityPlan(identity: Readonly<Record<string, string>>): IdentityPlan 
 
 /** The hop-by-hop names a Connection header adds; none for the usual `keep-alive` / `close`. */
 function listedTokens(values: readonly string[]): ReadonlySet<string> {
-  if (values.length === 0 || (values.length === 1 && TRIVIAL_CONNECTION.test(values[0]!))) return NO_TOKENS;
+  if (values.length === 0 || (values.length === 1 && trivialConnection(values[0]!))) return NO_TOKENS;
   return connectionTokens(values);
 }
 

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { Backend } from './backend-pool.js';
 import { ClientAbortError, ForwardBody } from './forward-body.js';
 import {
-  describe, failureKind, isConnectFailure, ResponseRejectedError,
+  describe, failureKind, isConnectFailure, ResponseRejectedError, withHost,
   type ForwardContext, type ForwardFailure, type ForwardPlan,
 } from './forward-context.js';
 import { responseHeaders } from './forward-headers.js';
@@ -65,7 +65,7 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
     backend.pool.dispatch({
       path: this.#plan.path,
       method: this.#req.method ?? 'GET',
-      headers: [...this.#plan.headers, 'host', backend.host],
+      headers: withHost(this.#plan, backend),
       body,
     }, this);
   }
@@ -88,7 +88,7 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
       return;
     }
     try {
-      if (reason !== undefined && SAFE_REASON.test(reason)) this.#res.writeHead(status, reason, headers);
+      if (reason !== undefined && (reason === 'OK' || SAFE_REASON.test(reason))) this.#res.writeHead(status, reason, headers);
       else this.#res.writeHead(status, headers);
     } catch (err) {
       controller.abort(new ResponseRejectedError(`response headers refused: ${err instanceof Error ? err.message : String(err)}`));
