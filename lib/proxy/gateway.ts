@@ -18,7 +18,8 @@ import { credentialFromRecord, credentialFromSession, userSessionIdString, type 
 import { EaiTrigger, type EaiRecord } from './eai.js';
 import { clientAddress, sendHtml } from './http-util.js';
 import { IdentityHeaders, reservedHeaderNames } from './identity-headers.js';
-import { Junction, type ForwardFailure } from './junction.js';
+import { Junction, type ForwardContext, type ForwardFailure } from './junction.js';
+import type { ResponseHeaders } from './forward-headers.js';
 import type { Pages, PageName } from './pages.js';
 import { reasonText } from './reason-text.js';
 import { Pkms } from './pkms.js';
@@ -220,18 +221,15 @@ export class Gateway implements LoginResponder {
     // its own credential (the user's password): never passed on (the reference's `-b filter`).
     if (req.headers.authorization !== undefined && this.#basic.enabledFor(secure)) dropHeader(req, 'authorization');
     const addr = clientAddress(req);
-    route.junction.forward(req, res, {
-      clientAddress: addr,
-      secure,
-      identity: route.identity.build(cred, addr),
-      onResponseHeaders: (_status, headers) => { route.eai.handle(path, headers, addr); },
-      onFailure: (kind, detail) => {
-        this.#d.logger.warn({ junction: route.point, failure: kind, detail }, 'back-end failure');
-        const [status, page] = FAILURE_PAGES[kind];
-        this.#page(res, status, page, { URL: req.url ?? '/', ERROR_TEXT: kind.replace('_', ' ') });
-      },
-    });
+    route.junction.forward(req, res, new RouteForward(route, path, addr, secure, route.identity.build(cred, addr), req, res, this.#failurePage));
   }
+
+  /** The 502/503/504 page for a request whose back-end failed before answering. */
+  readonly #failurePage = (route: Route, req: IncomingMessage, res: ServerResponse, kind: ForwardFailure, detail: string): void => {
+    this.#d.logger.warn({ junction: route.point, failure: kind, detail }, 'back-end failure');
+    const [status, page] = FAILURE_PAGES[kind];
+    this.#page(res, status, page, { URL: req.url ?? '/', ERROR_TEXT: kind.replace('_', ' ') });
+  };
 
   #page(res: ServerResponse, status: number, name: PageName, macros: Record<string, string>, headers: Record<string, string | string[]> = {}): void {
     sendHtml(res, status, this.#d.pages.render(name, macros), headers);
@@ -248,6 +246,40 @@ export class Gateway implements LoginResponder {
   }
 }
 
+type FailurePage = (route: Route, req: IncomingMessage, res: ServerResponse, kind: ForwardFailure, detail: string) => void;
+
+/** One request's context for its junction: an object per request rather than a literal and two closures. */
+class RouteForward implements ForwardContext {
+  readonly #route: Route;
+  readonly #path: string;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #failurePage: FailurePage;
+  readonly clientAddress: string;
+  readonly secure: boolean;
+  readonly identity: Readonly<Record<string, string>>;
+
+  constructor(route: Route, path: string, clientAddress: string, secure: boolean, identity: Readonly<Record<string, string>>,
+    req: IncomingMessage, res: ServerResponse, failurePage: FailurePage) {
+    this.#route = route;
+    this.#path = path;
+    this.clientAddress = clientAddress;
+    this.secure = secure;
+    this.identity = identity;
+    this.#req = req;
+    this.#res = res;
+    this.#failurePage = failurePage;
+  }
+
+  onResponseHeaders(_status: number, headers: ResponseHeaders): void {
+    this.#route.eai.handle(this.#path, headers, this.clientAddress);
+  }
+
+  onFailure(kind: ForwardFailure, detail: string): void {
+    this.#failurePage(this.#route, this.#req, this.#res, kind, detail);
+  }
+}
+
 /**
  * A path a back-end could read differently from the junction match:
  * dot-segments (also percent-encoded) or backslashes. `/pub/../app/x` must
@@ -255,6 +287,13 @@ export class Gateway implements LoginResponder {
  * normalised, so the proxy and the back-end can never disagree.
  */
 export function ambiguousPath(path: string): boolean {
+  // The usual path holds no dot, percent sign or backslash: one scan, no regular expression.
+  let i = 0;
+  for (; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 46 || c === 37 || c === 92) break;  // '.', '%', backslash
+  }
+  if (i === path.length) return false;
   if (path.includes('\\') || /%5c/i.test(path)) return true;
   const p = path.includes('%') ? path.replace(/%2e/gi, '.') : path;
   return /\/\.\.?(?:\/|$)/.test(p);
