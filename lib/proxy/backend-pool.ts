@@ -63,8 +63,14 @@ export class BackendPool {
    * rotates by one per call, so load spreads evenly over the healthy ones.
    * Empty when every server is marked down.
    */
-  candidates(now = Date.now()): Backend[] {
-    const healthy = this.servers.filter((b) => b.healthy(now));
+  candidates(now?: number): Backend[] {
+    // One server, the usual junction: nothing to rotate, and the clock is read only after a failure.
+    if (this.servers.length === 1) {
+      const only = this.servers[0]!;
+      return only.downUntil === 0 || only.healthy(now ?? Date.now()) ? [only] : [];
+    }
+    const at = now ?? Date.now();
+    const healthy = this.servers.filter((b) => b.healthy(at));
     if (healthy.length <= 1) return healthy;
     const start = this.#next % healthy.length;
     this.#next = (this.#next + 1) % 0x40000000;

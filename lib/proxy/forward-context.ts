@@ -31,9 +31,19 @@ export interface ForwardPlan {
   readonly pool: BackendPool;
   /** Request target at the back-end (path and query). */
   readonly path: string;
-  /** Headers for the back-end, Host excluded. */
-  readonly headers: readonly string[];
+  /**
+   * Headers for the back-end as a flat name/value list ending with the Host
+   * pair, whose value each attempt sets to its server's (withHost).
+   */
+  readonly headers: string[];
   readonly idleTimeoutMs: number;
+}
+
+/** The plan's headers with Host set for `backend`: one list per request, reused by a retry. */
+export function withHost(plan: ForwardPlan, backend: Backend): string[] {
+  const h = plan.headers;
+  h[h.length - 1] = backend.host;
+  return h;
 }
 
 // Errors that come before a request reaches a socket but are not the server's

@@ -165,6 +165,7 @@ export class Junction {
       sessionCookieNames: this.#cookies,
       reserved: this.#reserved,
     });
+    h.headers.push('host', '');  // last, so each attempt sets its server's (withHost)
     const candidates = this.#pool.candidates();
     if (candidates.length === 0) {
       ctx.onFailure('unavailable', `every server of junction ${this.point} is marked down`);

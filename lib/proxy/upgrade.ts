@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import type { Backend } from './backend-pool.js';
 import { ClientAbortError } from './forward-body.js';
 import {
-  describe, failureKind, isConnectFailure, type ForwardFailure, type ForwardPlan, type UpgradeContext,
+  describe, failureKind, isConnectFailure, withHost, type ForwardFailure, type ForwardPlan, type UpgradeContext,
 } from './forward-context.js';
 import { responseHeaders } from './forward-headers.js';
 
@@ -101,7 +101,7 @@ export class UpgradeExchange {
     backend.pool.dispatch({
       path: this.#plan.path,
       method: this.#req.method ?? 'GET',
-      headers: [...this.#plan.headers, 'host', backend.host],
+      headers: withHost(this.#plan, backend),
       upgrade: this.#upgrade,
     }, handler);
   }
