@@ -30,6 +30,12 @@ export interface GatehouseMetrics {
   readonly adminRequests: Counter<'route' | 'outcome'>;
   /** Time of one cache.validate() call, in seconds (buckets 100 ns .. 10 ms). */
   readonly validateSeconds: Histogram<string>;
+  /**
+   * Records one validate duration (seconds) for validateSeconds. Buffered:
+   * one observe() costs more than a request's own session work, so the
+   * values reach the histogram in bulk, when it is scraped or the buffer fills.
+   */
+  readonly recordValidate: (seconds: number) => void;
   /** Live sessions in the table; undefined without a cache. */
   readonly sessionsLive?: Gauge<string>;
   /** Sessions ended, per reason, as the table counts them; undefined without a cache. */
@@ -63,12 +69,23 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     labelNames: ['method', 'outcome'] as const,
     registers: proxy,
   });
+  const pending = new Float64Array(512);
+  let pendingCount = 0;
+  const flushValidate = (h: Histogram<string>): void => {
+    for (let i = 0; i < pendingCount; i++) h.observe(pending[i]!);
+    pendingCount = 0;
+  };
   const validateSeconds = new Histogram({
     name: 'gatehouse_validate_seconds',
     help: 'Duration of one session validation in the shared-memory table (the proxy times one validation in 64).',
     buckets: [...VALIDATE_BUCKETS],
     registers: proxy,
+    collect() { flushValidate(this); },
   });
+  const recordValidate = (seconds: number): void => {
+    pending[pendingCount++] = seconds;
+    if (pendingCount === pending.length) flushValidate(validateSeconds);
+  };
   const adminRequests = new Counter({
     name: 'gatehouse_admin_requests_total',
     help: 'Admin API requests by route and outcome.',
@@ -76,7 +93,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     registers: admin,
   });
   const cache = options.cache;
-  if (cache === undefined) return { logins, adminRequests, validateSeconds };
+  if (cache === undefined) return { logins, adminRequests, validateSeconds, recordValidate };
 
   // Read on scrape. A closed table (shutdown) leaves the last values out rather than failing the scrape.
   const stats = () => {
@@ -106,7 +123,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       for (const reason of ENDED_REASONS) this.inc({ reason }, s.ended[reason] ?? 0);
     },
   });
-  return { logins, adminRequests, validateSeconds, sessionsLive, sessionsEnded };
+  return { logins, adminRequests, validateSeconds, recordValidate, sessionsLive, sessionsEnded };
 }
 
 /**

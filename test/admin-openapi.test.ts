@@ -114,6 +114,25 @@ test('createMetrics: parts go to the registry asked for; the table figures are r
   t.is(live(await admin.getMetricsAsJSON()), 2, 'a second scrape reads again, it does not add');
 });
 
+test('createMetrics: buffered validate timings all reach the histogram, on scrape and when the buffer fills', async (t) => {
+  const reg = new Registry();
+  const m = createMetrics(reg, { only: 'proxy' });
+  const histogram = async () => {
+    const h = (await reg.getMetricsAsJSON()).find((e) => e.name === 'gatehouse_validate_seconds') as any;
+    const value = (suffix: string) => h.values.find((v: any) => v.metricName === `gatehouse_validate_seconds${suffix}`)?.value;
+    return { count: value('_count'), sum: value('_sum') };
+  };
+  t.is((await histogram()).count, 0);
+  m.recordValidate(2e-6);
+  m.recordValidate(3e-6);
+  const first = await histogram();
+  t.is(first.count, 2);
+  t.true(Math.abs(first.sum - 5e-6) < 1e-12);
+  t.is((await histogram()).count, 2, 'a second scrape adds nothing');
+  for (let i = 0; i < 1500; i++) m.recordValidate(1e-6);  // the buffer fills and empties on its own, more than once
+  t.is((await histogram()).count, 1502);
+});
+
 test('cluster mode: the primary serves its registry plus the workers\' counters summed', async (t) => {
   const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./helpers/admin-cluster-metrics.js', import.meta.url))], { timeout: 20_000 });
   t.regex(stdout, /^gatehouse_logins_total\{method="forms",outcome="success"\} 3$/m, stdout);

@@ -48,7 +48,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
   const m = createMetrics(metricsRegistry, { only: 'proxy' });
   const metrics: ProxyMetrics = {
     login: (method, outcome) => m.logins.inc({ method, outcome: outcome === 'ok' ? 'success' : outcome }),
-    validated: (started) => m.validateSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9),
+    validated: (started) => m.recordValidate(Number(process.hrtime.bigint() - started) / 1e9),
   };
   const engine = engineFor(cache, config);
   const pages = Pages.load(config['acnt-mgt'].templates);
