@@ -4,6 +4,7 @@
 // exit cleanly on SIGTERM.
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HEALTH_BODY } from './protocol.js';
 
 /** What lib/server/listeners.ts sets on Gatehouse's servers (keep-alive-timeout default 5 s). */
 export function tuneLikeGatehouse(server: http.Server): void {
@@ -24,6 +25,12 @@ export function announce(server: http.Server): void {
   });
   // The parent is gone (crashed or killed): do not linger.
   process.once('disconnect', () => process.exit(0));
+}
+
+/** The health check's answer (protocol.ts HEALTH_PATH). */
+export function answerHealth(res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(HEALTH_BODY) });
+  res.end(HEALTH_BODY);
 }
 
 /** The one command-line argument every proxy child takes: the back-end URL. */

@@ -1,8 +1,9 @@
 // contestants.ts -- the proxies under test, each started against the same
-// back-end and, where it authenticates, logged in once; the runner then sends
-// the returned headers (the session cookie) with every request.
+// back-end, asked for one answer of its own (a baseline's health check,
+// Gatehouse's login page) and, where it authenticates, logged in once; the
+// runner then sends the returned headers (the session cookie) with every request.
 import { startGatehouse, GATEHOUSE_COOKIE } from './gatehouse.js';
-import { formLogin, probe } from './login.js';
+import { formLogin, health, probe } from './login.js';
 import { forkServer, stop } from './processes.js';
 import { BENCH_PATH, BENCH_USER } from './protocol.js';
 
@@ -33,6 +34,7 @@ export interface Contestant {
 async function plain(file: string, backend: string, nodeFlags?: string[]): Promise<RunningContestant> {
   const s = await forkServer(file, [backend], {}, nodeFlags);
   try {
+    await health(s.url);
     await probe(s.url, {});
   } catch (err) {
     await stop(s.child);
@@ -68,6 +70,7 @@ export const CONTESTANTS: readonly Contestant[] = [
     start: async (backend, password, nodeFlags) => {
       const s = await forkServer('express-session.js', [backend], { BENCH_PASSWORD: password }, nodeFlags);
       try {
+        await health(s.url);
         const cookie = await formLogin(s.url, '/login', { username: BENCH_USER, password }, 'connect.sid');
         const headers = { cookie };
         await probe(s.url, headers);

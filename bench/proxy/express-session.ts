@@ -10,8 +10,8 @@ import http from 'node:http';
 import express from 'express';
 import session from 'express-session';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import { announce, backendArg, tuneLikeGatehouse } from './child.js';
-import { BENCH_GROUPS, BENCH_USER } from './protocol.js';
+import { announce, answerHealth, backendArg, tuneLikeGatehouse } from './child.js';
+import { BENCH_GROUPS, BENCH_USER, HEALTH_PATH } from './protocol.js';
 
 declare module 'express-session' {
   interface SessionData { user: string; groups: string[] }
@@ -27,6 +27,7 @@ const expected = digest(password);
 
 const app = express();
 app.disable('x-powered-by');
+app.get(HEALTH_PATH, (_req, res) => { answerHealth(res); });
 app.use(session({
   store: new session.MemoryStore(),
   secret: crypto.randomBytes(32).toString('hex'),

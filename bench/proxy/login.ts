@@ -2,7 +2,7 @@
 // and returns the Cookie header every benchmark request then carries; and a
 // probe that one authenticated GET really reaches the back-end.
 import { request } from 'undici';
-import { BACKEND_BODY, BENCH_PATH } from './protocol.js';
+import { BACKEND_BODY, BENCH_PATH, HEALTH_BODY, HEALTH_PATH } from './protocol.js';
 
 /** POSTs the form, expects a 302 that sets cookie `name`, returns `name=value`. */
 export async function formLogin(base: string, path: string, form: Record<string, string>, name: string): Promise<string> {
@@ -27,4 +27,11 @@ export async function probe(base: string, headers: Record<string, string>): Prom
   const body = await r.body.text();
   if (r.statusCode !== 200 || body !== BACKEND_BODY)
     throw new Error(`probe GET ${BENCH_PATH} answered ${r.statusCode}: ${body.slice(0, 200)}`);
+}
+
+/** The load balancer's health check, answered by the proxy itself (protocol.ts HEALTH_PATH). */
+export async function health(base: string): Promise<void> {
+  const r = await request(`${base}${HEALTH_PATH}`);
+  const body = await r.body.text();
+  if (r.statusCode !== 200 || body !== HEALTH_BODY) throw new Error(`health check ${HEALTH_PATH} answered ${r.statusCode}: ${body.slice(0, 200)}`);
 }

@@ -3,7 +3,8 @@
 // (what many hand-written Node proxies do). Same server settings and header
 // rules as baseline 1. Run as a child: node plain-http.js <backend-url>.
 import http from 'node:http';
-import { announce, backendArg, tuneLikeGatehouse } from './child.js';
+import { announce, answerHealth, backendArg, tuneLikeGatehouse } from './child.js';
+import { HEALTH_PATH } from './protocol.js';
 import { clientAddress, forwardRequestHeaders, forwardResponseHeaders } from './headers.js';
 
 const backend = backendArg();
@@ -11,6 +12,7 @@ const backend = backendArg();
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
 const server = http.createServer({ maxHeaderSize: 16384 }, (req, res) => {
+  if (req.url === HEALTH_PATH) { answerHealth(res); return; }
   const upstream = http.request({
     host: backend.hostname,
     port: backend.port,

@@ -5,7 +5,8 @@
 // with back-pressure. Run as a child: node plain-undici.js <backend-url>.
 import http from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { announce, backendArg, tuneLikeGatehouse } from './child.js';
+import { announce, answerHealth, backendArg, tuneLikeGatehouse } from './child.js';
+import { HEALTH_PATH } from './protocol.js';
 import { clientAddress, forwardRequestHeaders, forwardResponseHeaders } from './headers.js';
 
 const backend = backendArg();
@@ -19,6 +20,7 @@ function fail(res: http.ServerResponse, err: Error): void {
 }
 
 const server = http.createServer({ maxHeaderSize: 16384 }, (req, res) => {
+  if (req.url === HEALTH_PATH) { answerHealth(res); return; }
   const withBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   let controller: Dispatcher.DispatchController | undefined;
   res.on('drain', () => controller?.resume());
