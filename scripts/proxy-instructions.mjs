@@ -92,12 +92,13 @@ async function count(n) {
   const out = path.join(dir, 'cachegrind.out');
   const p = await startProxy(dir, out);
   if (values['local-first'] !== undefined) { const r = await fetch(p.url + values['local-first']); await r.arrayBuffer(); }
-  const result = await new Promise((resolve, reject) => autocannon({ url: p.url + p.path, connections: 50, amount: n, headers: p.headers },
+  // Under valgrind a request can wait seconds while V8 recompiles: a generous timeout, not autocannon's 10 s.
+  const result = await new Promise((resolve, reject) => autocannon({ url: p.url + p.path, connections: 50, amount: n, headers: p.headers, timeout: 120 },
     (err, r) => (err ? reject(err) : resolve(r))));
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
   const exited = new Promise((r) => p.child.on('exit', r));
   p.child.kill('SIGTERM');
   await exited;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors (${result.timeouts} timeouts)`);
   const text = execFileSync('cg_annotate', ['--threshold=0', out], { maxBuffer: 1 << 28 }).toString();
   fs.rmSync(dir, { recursive: true, force: true });
   const total = Number(/^([\d,]+)\s.*PROGRAM TOTALS/m.exec(text)?.[1]?.replaceAll(',', '') ?? NaN);
