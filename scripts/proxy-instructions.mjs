@@ -50,6 +50,12 @@ const freePort = () => new Promise((resolve) => {
   s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** SIGTERM, then the exit (valgrind writes its count file on the way out). */
+const stop = (child) => new Promise((resolve) => {
+  if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+  child.once('exit', () => resolve());
+  child.kill('SIGTERM');
+});
 
 const backend = fork(dist('bench/proxy/backend.js'), [], { stdio: 'inherit' });
 const backendUrl = await listening(backend);
@@ -80,7 +86,7 @@ async function startProxy(dir, out) {
       const cookie = await formLogin(url, '/pkmslogin.form', { username: BENCH_USER, password: PASSWORD, 'login-form-type': 'pwd' }, 'PD-H-SESSION-ID');
       return { child, url, headers: { cookie }, path: BENCH_PATH };
     } catch (err) {
-      if (i > 600) throw err;
+      if (i > 600) { await stop(child); throw err; }
       await sleep(500);
     }
   }
@@ -91,13 +97,15 @@ async function count(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-instructions-'));
   const out = path.join(dir, 'cachegrind.out');
   const p = await startProxy(dir, out);
-  if (values['local-first'] !== undefined) { const r = await fetch(p.url + values['local-first']); await r.arrayBuffer(); }
-  // Under valgrind a request can wait seconds while V8 recompiles: a generous timeout, not autocannon's 10 s.
-  const result = await new Promise((resolve, reject) => autocannon({ url: p.url + p.path, connections: 50, amount: n, headers: p.headers, timeout: 120 },
-    (err, r) => (err ? reject(err) : resolve(r))));
-  const exited = new Promise((r) => p.child.on('exit', r));
-  p.child.kill('SIGTERM');
-  await exited;
+  let result;
+  try {
+    if (values['local-first'] !== undefined) { const r = await fetch(p.url + values['local-first']); await r.arrayBuffer(); }
+    // Under valgrind a request can wait seconds while V8 recompiles: a generous timeout, not autocannon's 10 s.
+    result = await new Promise((resolve, reject) => autocannon({ url: p.url + p.path, connections: 50, amount: n, headers: p.headers, timeout: 120 },
+      (err, r) => (err ? reject(err) : resolve(r))));
+  } finally {
+    await stop(p.child);  // also when a step failed: never leave a valgrind process behind
+  }
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors (${result.timeouts} timeouts)`);
   const text = execFileSync('cg_annotate', ['--threshold=0', out], { maxBuffer: 1 << 28 }).toString();
   fs.rmSync(dir, { recursive: true, force: true });
