@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { AuditLog, redactTask } from '../lib/admin/audit.js';
+import { AuditLog, redactTask } from '../lib/audit/index.js';
 import { SERVER, startFixture } from './helpers/admin-fixture.js';
 
 const run = promisify(execFile);
@@ -134,4 +134,17 @@ test('100 concurrent admin requests while users keep logging in: all answered, o
   const kinds = audit.reduce<Record<string, number>>((m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }), {});
   t.deepEqual(kinds, { terminate_all_sessions: 50, list_sessions: 25, refresh_all_sessions: 25 });
   t.is(f.cache.check(), null, 'the table is consistent');
+});
+
+test('the proxy, the audit log and the header parser import nothing from lib/admin', (t) => {
+  const root = fileURLToPath(new URL('../../lib/', import.meta.url));  // the sources (dist/test -> lib)
+  let files = 0;
+  for (const dir of ['proxy', 'audit', 'http-auth']) {
+    for (const name of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.ts'))) {
+      const text = fs.readFileSync(path.join(root, dir, name), 'utf8');
+      files++;
+      t.notRegex(text, /from '\.\.\/admin\//, `lib/${dir}/${name}`);
+    }
+  }
+  t.true(files > 20, `only ${files} files read`);
 });

@@ -7,7 +7,7 @@ import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine, TaskMessage } from '../tasks/engine.js';
 import { authorize, type AdminAction, type AdminPolicy } from './acl.js';
-import type { AuditEntry, AuditLog } from './audit.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import type { AuthenticatedPrincipal } from './authn.js';
 import { HttpError } from './http.js';
 import { MESSAGES } from './messages.js';

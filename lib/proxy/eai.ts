@@ -5,7 +5,7 @@
 // never lets the header reach the browser.
 import type { Logger } from 'pino';
 import type { JunctionConfig } from '../config/schema.js';
-import { redactTask } from '../admin/audit.js';
+import { redactTask } from '../audit/index.js';
 import { parseTask } from '../tasks/parse.js';
 import { endedBy, messageIds } from '../tasks/response-facts.js';
 import type { TaskEngine, TaskResponse } from '../tasks/engine.js';

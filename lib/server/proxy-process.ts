@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createMetrics } from '../metrics.js';
-import { AuditLog } from '../admin/audit.js';
+import { AuditLog } from '../audit/index.js';
 import { Gateway } from '../proxy/gateway.js';
 import { Pages } from '../proxy/pages.js';
 import type { ProxyMetrics } from '../proxy/proxy-metrics.js';
