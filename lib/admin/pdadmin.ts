@@ -8,7 +8,7 @@
 import { parseTask } from '../tasks/parse.js';
 import { TaskEngine, type TaskMessage } from '../tasks/engine.js';
 import type { AdminAction } from './acl.js';
-import { authorize } from './acl.js';
+import { actionOf, authorize } from './acl.js';
 import {
   audit, deniedError, endedBy, messageIds, parseErrorMessage, principalOf, type Reply, type RequestContext,
 } from './context.js';
@@ -59,7 +59,7 @@ function plan(ctx: RequestContext, command: string, index: number, count: number
     if (!parsed.ok)
       throw new HttpError(400, 'bad_task', `${where} does not parse: ${parsed.error.text}; no command ran`, { messages: [parseErrorMessage(parsed.error)] });
     if (parsed.serverName !== undefined && parsed.serverName !== serverName) throw unknownServer(parsed.serverName);
-    return { command, action: parsed.command.kind, task: command };
+    return { command, action: actionOf(parsed.command), task: command };
   }
   throw new HttpError(400, 'bad_request',
     `${where} is not supported: use server list, server listtasks <server-name> or server task <server-name> <task>; no command ran`);

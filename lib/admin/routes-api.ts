@@ -4,7 +4,7 @@
 import { parseTask } from '../tasks/parse.js';
 import { TaskEngine } from '../tasks/engine.js';
 import {
-  ADMIN_ACTIONS, authorize, permissionsOf, privilegesOf,
+  ADMIN_ACTIONS, actionOf, authorize, permissionsOf, privilegesOf,
 } from './acl.js';
 import {
   audit, endedBy, messageIds, parseErrorMessage, permit, principalOf, requireServer, type Reply, type RequestContext,
@@ -74,7 +74,7 @@ export async function runTask(ctx: RequestContext): Promise<Reply> {
     throw new HttpError(400, 'bad_task', `the task does not parse: ${parsed.error.text}`, { messages: [parseErrorMessage(parsed.error)] });
   }
   if (parsed.serverName !== undefined) requireServer(ctx, parsed.serverName);
-  const kind = parsed.command.kind;
+  const kind = actionOf(parsed.command);
   await permit(ctx, kind, task);
   const liveBefore = kind === 'signout_all_sessions' ? ctx.admin.cache.stats().live : 0;
   const r = ctx.admin.engine.run(task, ctx.params.server!);
