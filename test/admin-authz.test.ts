@@ -248,6 +248,13 @@ for (const p of PRINCIPALS) {
       }
       t.is(r.status, 200, `${what}: ${r.text}`);
       a.effect(t, v, r);
+      // Write-ahead: an action that changes state (and every /isam/pdadmin command) has a started line first.
+      const writeAhead = a.family === 'S' || a.family === 'A' || a.name.startsWith('pdadmin');
+      t.deepEqual(audit.map((e) => e.outcome), writeAhead ? ['started', 'allowed'] : ['allowed'], what);
+      t.like(audit[0], { initiator: p.initiator, kind: a.kind }, what);
+      audit.shift();
+      if (writeAhead) audit.shift();
+      audit.unshift(...f.allAudit().slice(-1));
       t.is(audit.length, 1, what);
       t.like(audit[0], { initiator: p.initiator, method: p.method, outcome: 'allowed', kind: a.kind, server: SERVER }, what);
       if (a.kind === 'terminate_session') {

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { redactTask } from './redact.js';
 
-export type AuditOutcome = 'allowed' | 'denied' | 'failed' | 'error';
+/** started: authorized and about to run (written, durably, before the action: write-ahead). */
+export type AuditOutcome = 'started' | 'allowed' | 'denied' | 'failed' | 'error';
 
 export interface AuditEntry {
   /** ISO-8601; record() fills it in when absent. */
@@ -89,6 +90,22 @@ export class AuditLog {
       this.#pending.push({ line, resolve, reject });
       this.#flushing ??= this.#flush();
     });
+  }
+
+  /**
+   * Appends one entry synchronously and durably (write + fdatasync), or
+   * throws. For callers that must not act before the line is on disk and
+   * cannot wait (the proxy's EAI hook runs inside a synchronous callback).
+   * Blocks the event loop for one fdatasync: meant for rare actions.
+   */
+  recordSync(entry: AuditEntry): void {
+    if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
+    const data = Buffer.from(`${JSON.stringify(this.#normalize(entry))}\n`, 'utf8');
+    let done = 0;
+    while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done);
+    fs.fdatasyncSync(this.#fd);
+    this.#syncs++;
+    this.#records++;
   }
 
   /** Lines written and fdatasync calls made so far (group commit keeps syncs well below lines). */
