@@ -5,7 +5,7 @@
 // never lets the header reach the browser.
 import type { Logger } from 'pino';
 import type { JunctionConfig } from '../config/schema.js';
-import { redactTask } from '../admin/audit.js';
+import { redactTask } from '../audit/index.js';
 import { parseTask } from '../tasks/parse.js';
 import { endedBy, messageIds } from '../tasks/response-facts.js';
 import type { TaskEngine, TaskResponse } from '../tasks/engine.js';
@@ -24,7 +24,8 @@ export interface EaiRecord {
   path: string;
   clientAddress: string;
   task: string;
-  outcome: 'allowed' | 'denied' | 'failed';
+  /** started: about to run; its record must be durable first (the callback throws if it is not). */
+  outcome: 'started' | 'allowed' | 'denied' | 'failed';
   ended?: number;
   detail?: string;
 }
@@ -82,6 +83,12 @@ export class EaiTrigger {
       const detail = parsed.ok ? `task ${parsed.command.kind} is not granted to this junction (eai-tasks)` : parsed.error.text;
       this.#log.warn({ junction: this.#point, path, detail }, 'EAI server task refused');
       this.#record({ ...base, outcome: 'denied', detail });
+      return undefined;
+    }
+    try {
+      this.#record({ ...base, outcome: 'started' });  // write-ahead: no record, no run
+    } catch (err) {
+      this.#log.error({ junction: this.#point, path, err: (err as Error).message }, 'EAI server task not run: the audit log cannot be written');
       return undefined;
     }
     const r = this.#engine.run(parsed.canonical);
