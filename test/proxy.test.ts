@@ -8,6 +8,7 @@ import test from 'ava';
 import { WebSocket } from 'ws';
 import { SessionCache, TaskEngine, tasks } from '../lib/index.js';
 import { decodeCredential } from '../lib/proxy/creds.js';
+import { localTarget } from '../lib/proxy/http-util.js';
 import { closedPort, startEaiSender, startEcho, startSlow, startWsEcho, type EchoBackend, type EchoReply, type TestBackend, type WsEchoBackend } from './helpers/backends.js';
 import { Browser, startGatehouse, type RunningGatehouse } from './helpers/gatehouse.js';
 
@@ -34,7 +35,7 @@ test.before(async () => {
       user('alice', { groups: ['staff', 'hr'], attributes: { department: 'HR' } }),
       user('bob', { maxConcurrentWebSessions: 2 }),
       user('dave', { maxConcurrentWebSessions: 'displace' }),
-      user('eve'), user('kim'), user('frank'), user('gina'), user('hank'), user('ivan'), user('jack'),
+      user('eve'), user('kim'), user('lena'), user('frank'), user('gina'), user('hank'), user('ivan'), user('jack'),
       user('carol', { accountValid: false }),
     ],
     config: {
@@ -366,4 +367,24 @@ test('EAI on upgrades: am-eai-server-task on a 101 or a refused upgrade runs on 
   t.is(page.status, 500);
   t.false(Object.keys(page.headers).some((n) => n.startsWith('am-eai-')));
   t.regex((await victim.fetch('/app/')).body, /data-reason="all_sessions_terminated"/);
+});
+
+test('a login target outside ASCII is percent-encoded into the redirect, and leaves exactly the session the browser holds', async (t) => {
+  const b = browser();
+  const r = await b.login('lena', PW, '/app/中文 x?q=é');
+  t.is(r.status, 302);
+  t.is(r.headers['location'], '/app/%E4%B8%AD%E6%96%87%20x?q=%C3%A9');
+  const sid = b.cookies.get('PD-H-SESSION-ID');
+  t.truthy(sid);
+  t.true(cache.validate(sid!, { touch: false }).valid);
+  t.is(cache.countSessions('lena').count, 1);
+  t.is(echo(await b.fetch('/app/x')).headers['iv-user'], 'lena');
+});
+
+test('localTarget: only local paths, always a valid Location value', (t) => {
+  t.is(localTarget('/中文', '/'), '/%E4%B8%AD%E6%96%87');
+  t.is(localTarget('/a b\u00e9', '/'), '/a%20b%C3%A9');
+  t.is(localTarget('/ok/x?y=1', '/'), '/ok/x?y=1');
+  for (const bad of ['/\ud800x', '/a\r\nSet-Cookie: x=1', '/a\u0000', '//evil', 'http://evil', '/\\evil', ''])
+    t.is(localTarget(bad, '/home'), '/home', JSON.stringify(bad));
 });

@@ -27,15 +27,21 @@ export async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise
   return new URLSearchParams(text);
 }
 
+const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/;
+const NOT_PRINTABLE_ASCII_RUN = /[^\x21-\x7e]+/g;
+
 /**
  * A redirect target after login: only a local absolute path, never another
  * origin (`//evil`, `/\evil`, `http:`), so the login form is no open redirect.
+ * Characters outside printable ASCII are percent-encoded (UTF-8), so the
+ * target is always a valid Location header value (`/中文` becomes
+ * `/%E4%B8%AD%E6%96%87`); text that is not well-formed UTF-16 falls back.
  */
 export function localTarget(candidate: string | null | undefined, fallback: string): string {
   if (typeof candidate !== 'string' || candidate.length === 0 || candidate.length > 4096) return fallback;
   if (!candidate.startsWith('/') || candidate.startsWith('//') || candidate.startsWith('/\\')) return fallback;
-  if (/[\x00-\x1f\x7f\\]/.test(candidate)) return fallback;
-  return candidate;
+  if (/[\x00-\x1f\x7f\\]/.test(candidate) || !candidate.isWellFormed()) return fallback;
+  return NOT_PRINTABLE_ASCII.test(candidate) ? candidate.replace(NOT_PRINTABLE_ASCII_RUN, encodeURIComponent) : candidate;
 }
 
 export function clientAddress(req: IncomingMessage): string {

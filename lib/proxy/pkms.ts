@@ -87,9 +87,15 @@ export class Pkms {
     const clearPending = clearCookie(PENDING_COOKIE, { secure, path: '/pkmsdisplace' });
     switch (r.kind) {
       case 'started':
+        try {
+          redirect(res, url, { 'set-cookie': [sessionCookie(name, r.session.sessionId, { secure }), clearPending] });
+        } catch (err) {
+          // A reply that fails must not leave a session nobody holds (it counts against the policy).
+          this.#d.cache.logout(r.session.sessionId);
+          throw err;
+        }
         this.#d.metrics?.login(method, 'ok');
         this.#d.logger.info({ user: user.id, method, displaced: r.displaced || undefined }, 'login');
-        redirect(res, url, { 'set-cookie': [sessionCookie(name, r.session.sessionId, { secure }), clearPending] });
         return;
       case 'prompt_displacement': {
         this.#d.metrics?.login(method, 'prompt_displacement');
