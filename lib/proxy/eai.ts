@@ -62,14 +62,17 @@ export class EaiTrigger {
   /**
    * Removes the header from a response (always, trigger URL or not: a
    * back-end cannot leak it to browsers) and runs it when the path is a
-   * trigger URL. Returns the task's response when one ran.
+   * trigger URL, both as received and in its canonical (decoded) form:
+   * a path that is a trigger in only one reading runs nothing. Called for
+   * every response a back-end sends through the junction, upgrades
+   * included. Returns the task's response when one ran.
    */
-  handle(path: string, headers: Record<string, string | string[]>, clientAddress: string): TaskResponse | undefined {
+  handle(path: string, canonical: string, headers: Record<string, string | string[]>, clientAddress: string): TaskResponse | undefined {
     // The junction hands response headers over with lower-case names.
     const value = headers[EAI_TASK_HEADER];
     if (value === undefined) return undefined;
     delete headers[EAI_TASK_HEADER];
-    if (!this.#isTrigger(path)) return undefined;
+    if (!this.#isTrigger(path) || (canonical !== path && !this.#isTrigger(canonical))) return undefined;
     const tasks = Array.isArray(value) ? value : [value];
     let last: TaskResponse | undefined;
     for (const task of tasks) last = this.#run(task.trim(), path, clientAddress);
