@@ -37,7 +37,7 @@ test('a pattern termination through am-eai-server-task is refused in every spell
   const { cache, trigger, records } = setup(t, path.join(dir, 'audit.log'));
   const sessions = [cache.create({ loginId: 'bob' }), cache.create({ loginId: 'carol' })];
   for (const task of ['session terminate all_sessions * default', 'session terminate all_sessions ** default', 'server task default-webseald-eai1 session terminate all_sessions b* default', 'signout all_sessions']) {
-    t.is(trigger.handle('/app/logout', { 'am-eai-server-task': task }, '127.0.0.1'), undefined, task);
+    t.is(trigger.handle('/app/logout', '/app/logout', { 'am-eai-server-task': task }, '127.0.0.1'), undefined, task);
   }
   for (const s of sessions) t.true(cache.validate(s.sessionId, { touch: false }).valid);
   t.deepEqual(records.map((r) => r.outcome), ['denied', 'denied', 'denied', 'denied']);
@@ -47,7 +47,7 @@ test('with the audit log on a full disk an EAI task does not run', (t) => {
   const { cache, trigger, records } = setup(t, '/dev/full');
   const s = cache.create({ loginId: 'bob' });
   const headers: Record<string, string | string[]> = { 'am-eai-server-task': 'terminate all_sessions bob' };
-  t.is(trigger.handle('/app/logout', headers, '127.0.0.1'), undefined);
+  t.is(trigger.handle('/app/logout', '/app/logout', headers, '127.0.0.1'), undefined);
   t.is(headers['am-eai-server-task'], undefined, 'the header is still stripped');
   t.true(cache.validate(s.sessionId, { touch: false }).valid, 'the session was not ended');
   t.deepEqual(records.map((r) => r.outcome), ['started']);
@@ -59,7 +59,7 @@ test('with a writable audit log the EAI task runs after its started line', (t) =
   const file = path.join(dir, 'audit.log');
   const { cache, trigger, records } = setup(t, file);
   const s = cache.create({ loginId: 'bob' });
-  t.true(trigger.handle('/app/logout', { 'am-eai-server-task': 'terminate all_sessions bob' }, '127.0.0.1')?.ok);
+  t.true(trigger.handle('/app/logout', '/app/logout', { 'am-eai-server-task': 'terminate all_sessions bob' }, '127.0.0.1')?.ok);
   t.false(cache.validate(s.sessionId, { touch: false }).valid);
   t.deepEqual(records.map((r) => r.outcome), ['started', 'allowed']);
   t.is(JSON.parse(fs.readFileSync(file, 'utf8').trim()).outcome, 'started');
