@@ -9,10 +9,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvalidReason } from '../session/reasons.js';
 import { readCookie, sessionCookie } from './cookies.js';
 import type { SessionView } from '../session/cache.js';
-import type { GatewayDeps, LoginResponder } from './gateway.js';
+import type { GatewayDeps, LoginResponder } from './login-deps.js';
 import { parseAuthorization } from '../admin/authn-basic.js';
 import { sendHtml } from './http-util.js';
-import { ACCOUNT_INVALID, LOGIN_FAILED } from './pkms.js';
+import { ACCOUNT_INVALID, LOGIN_FAILED } from './login-messages.js';
 import type { SessionStarter } from './session-start.js';
 
 const REMEMBERED_MAX = 10_000;

@@ -6,13 +6,12 @@ import type { TLSSocket } from 'node:tls';
 import type { UserRecord } from '../registry/registry.js';
 import type { AuthMethod } from '../session/reasons.js';
 import { clearCookie, readCookie, sessionCookie } from './cookies.js';
-import type { GatewayDeps, LoginResponder } from './gateway.js';
+import type { GatewayDeps, LoginResponder } from './login-deps.js';
+import { ACCOUNT_INVALID, LOGIN_FAILED } from './login-messages.js';
 import { BodyError, localTarget, readForm, redirect, sendHtml } from './http-util.js';
 import { PENDING_COOKIE, PendingLogins } from './pending-login.js';
 import { SessionStarter } from './session-start.js';
 
-export const LOGIN_FAILED = 'Authentication failed. You have used an invalid user name or password.';
-export const ACCOUNT_INVALID = 'Your account has been disabled. Contact your administrator.';
 const PENDING_EXPIRED = 'Your login request has expired. Please sign in again.';
 
 export class Pkms {
