@@ -86,6 +86,8 @@ export const configSchema = z.strictObject({
     'credential-bytes': z.number().int().min(64).max(65536).multipleOf(8).default(1024),
     // How often expired sessions are reaped (so they stop counting against policy).
     'reap-interval': seconds(3600).default(10),
+    // How long the too-many-sessions page's answer (POST /pkmsdisplace) is accepted, once.
+    'displacement-prompt-timeout': seconds(600).min(1, 'must be at least 1').default(120),
   }).superRefine((s, ctx) => {
     // "Cookie names must be unique": one name for both would let an HTTPS session cookie be read over HTTP.
     if (s['tcp-session-cookie-name'] === s['ssl-session-cookie-name'])

@@ -9,6 +9,7 @@ import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
 import type { TaskEngine } from '../tasks/engine.js';
+import type { CounterFactory } from './counters.js';
 import type { EaiRecord } from './eai.js';
 import type { Pages } from './pages.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   /** Where EAI-triggered tasks are recorded (the admin plane's audit log). */
   recordEai?: (r: EaiRecord) => void;
   metrics?: ProxyMetrics;
+  /** Where failed-login counts and used pending logins live; default: this process's memory. */
+  counters?: CounterFactory;
 }
 
 /** What the login paths need from the gateway. */

@@ -1,6 +1,7 @@
 // pkms.ts -- the proxy's own endpoints, named as the reference names them:
 // /pkmslogin.form (forms login), /pkmslogout, /pkmsdisplace (answer to the
 // too-many-sessions page). They are not junctions and never forwarded.
+// A pending displacement is answered once (one-time-tokens.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { UserRecord } from '../registry/registry.js';
@@ -8,8 +9,10 @@ import type { AuthMethod } from '../session/reasons.js';
 import { clearCookie, readCookie, sessionCookie } from './cookies.js';
 import type { GatewayDeps, LoginResponder } from './login-deps.js';
 import { ACCOUNT_INVALID, LOGIN_FAILED } from './login-messages.js';
+import { memoryCounters } from './counters.js';
 import { BodyError, localTarget, readForm, redirect, sendHtml } from './http-util.js';
-import { PENDING_COOKIE, PendingLogins } from './pending-login.js';
+import { CountedOneTimeTokens, type OneTimeTokens } from './one-time-tokens.js';
+import { PENDING_COOKIE, PendingLogins, type OpenedPendingLogin } from './pending-login.js';
 import { SessionStarter } from './session-start.js';
 
 const PENDING_EXPIRED = 'Your login request has expired. Please sign in again.';
@@ -19,12 +22,15 @@ export class Pkms {
   readonly #d: GatewayDeps;
   readonly #gw: LoginResponder;
   readonly #pending: PendingLogins;
+  readonly #answered: OneTimeTokens;
 
   constructor(deps: GatewayDeps, gw: LoginResponder) {
     this.#d = deps;
     this.#gw = gw;
     this.starter = new SessionStarter(deps.cache, deps.config.session);
-    this.#pending = new PendingLogins(deps.pendingKey);
+    const counters = deps.counters ?? memoryCounters;
+    this.#pending = new PendingLogins(deps.pendingKey, deps.config.session['displacement-prompt-timeout']);
+    this.#answered = new CountedOneTimeTokens(counters, 'gh-pending-login');
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -94,7 +100,7 @@ export class Pkms {
         this.#d.metrics?.login(method, 'prompt_displacement');
         const sealed = this.#pending.seal({ loginId: user.id, url, method: method === 'basic' ? 'basic' : 'forms' });
         sendHtml(res, 200, this.#d.pages.render('too_many_sessions', { USERNAME: user.id, URL: url }), {
-          'set-cookie': `${PENDING_COOKIE}=${sealed}; Path=/pkmsdisplace; HttpOnly; SameSite=Strict; Max-Age=120${secure ? '; Secure' : ''}`,
+          'set-cookie': `${PENDING_COOKIE}=${sealed}; Path=/pkmsdisplace; HttpOnly; SameSite=Strict; Max-Age=${this.#pending.lifetimeSeconds}${secure ? '; Secure' : ''}`,
         });
         return;
       }
@@ -121,26 +127,47 @@ export class Pkms {
     sendHtml(res, 200, this.#d.pages.render('logout', { USERNAME: user }), headers);
   }
 
+  /**
+   * The answer to the too-many-sessions page: POST only (a link, an image or
+   * a prefetch must not end sessions), and once: the pending login's nonce
+   * is consumed across all workers by either answer, so a captured value
+   * cannot be replayed, not even after "cancel".
+   */
   async #displace(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
-    if (req.method === 'POST') {
-      try { await readForm(req); } catch (err) { if (!(err instanceof BodyError)) throw err; }
-    } else {
+    if (req.method !== 'POST') {
       req.resume();
-    }
-    const pending = this.#pending.open(readCookie(req.headers.cookie, PENDING_COOKIE));
-    const clearPending = { 'set-cookie': clearCookie(PENDING_COOKIE, { secure, path: '/pkmsdisplace' }) };
-    const cancel = new URL(req.url ?? '/', 'http://x').searchParams.has('cancel');
-    const fallback = this.#d.config['acnt-mgt']['login-redirect-page'];
-    if (cancel) {
-      sendHtml(res, 200, this.#d.pages.render('login', { URL: pending?.url ?? fallback, ERROR: 'The new login was cancelled; your existing session is unchanged.' }), clearPending);
+      sendHtml(res, 405, this.#d.pages.render('bad_request', { ERROR: 'Answer the login prompt with its buttons: /pkmsdisplace takes POST only.' }), { allow: 'POST' });
       return;
     }
-    if (pending === undefined) { this.#gw.loginPage(req, res, fallback, secure, undefined, PENDING_EXPIRED, 401); return; }
+    let form = new URLSearchParams();
+    try { form = await readForm(req); } catch (err) { if (!(err instanceof BodyError)) throw err; }
+    const pending = this.#pending.open(readCookie(req.headers.cookie, PENDING_COOKIE));
+    res.setHeader('set-cookie', clearCookie(PENDING_COOKIE, { secure, path: '/pkmsdisplace' }));
+    const cancel = new URL(req.url ?? '/', 'http://x').searchParams.has('cancel') || form.has('cancel');
+    const fresh = pending !== undefined && await this.#firstAnswer(pending);
+    const fallback = this.#d.config['acnt-mgt']['login-redirect-page'];
+    if (cancel) {
+      sendHtml(res, 200, this.#d.pages.render('login', { URL: pending?.url ?? fallback, ERROR: 'The new login was cancelled; your existing session is unchanged.' }));
+      return;
+    }
+    if (!fresh) { this.#gw.loginPage(req, res, pending?.url ?? fallback, secure, undefined, PENDING_EXPIRED, 401); return; }
     const user = this.#d.registry.lookup(pending.loginId);
     if (user === undefined || !user.accountValid) {
       this.#gw.loginPage(req, res, pending.url, secure, undefined, user === undefined ? LOGIN_FAILED : ACCOUNT_INVALID, 403);
       return;
     }
     this.#startAndRedirect(req, res, secure, user, pending.method, pending.url, true);
+  }
+
+  /** Whether this is the first answer to the prompt (false also when the store cannot say: fail closed). */
+  async #firstAnswer(pending: OpenedPendingLogin): Promise<boolean> {
+    try {
+      const first = await this.#answered.consume(pending.nonce, (pending.expires - Date.now()) / 1000 + 1);
+      if (!first) this.#d.logger.warn({ user: pending.loginId }, 'a pending login was presented again: refused');
+      return first;
+    } catch (err) {
+      this.#d.logger.error({ err }, 'pending login refused: the counter store did not answer');
+      return false;
+    }
   }
 }
