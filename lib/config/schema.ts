@@ -104,6 +104,21 @@ export const configSchema = z.strictObject({
     'ba-auth': z.enum(['none', 'http', 'https', 'both']).default('none'),
     'basic-auth-realm': z.string().regex(/^[\x20-\x7e]{1,64}$/).refine((s) => !s.includes('"')).default('Gatehouse'),
   }).prefault({}),
+  // Throttling of failed logins on the proxy (forms and basic authentication),
+  // counted across all workers. The per-user limit is the reference's
+  // max-login-failures / disable-time-interval policy; 0 turns a limit off.
+  'failed-login': z.strictObject({
+    // Failures of one user name from one client address.
+    'max-login-failures': z.number().int().min(0).max(100_000).default(5),
+    // Failures from one client address, whatever the user names.
+    'max-login-failures-per-client': z.number().int().min(0).max(100_000).default(20),
+    // Failures of one user name from any address. Off by default: anyone could lock a user out.
+    'max-login-failures-per-user': z.number().int().min(0).max(100_000).default(0),
+    // The window failures are counted in.
+    'failure-window': seconds(86400).min(1, 'must be at least 1').default(300),
+    // How long a limit, once reached, refuses logins (even with the right password).
+    'disable-time-interval': seconds(86400).min(1, 'must be at least 1').default(300),
+  }).prefault({}),
   'header-names': z.strictObject({
     // `[header-names] server-name = iv_server_name`; '' disables.
     'server-name': z.union([z.literal(''), headerName]).default('iv_server_name'),

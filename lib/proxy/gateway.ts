@@ -77,7 +77,7 @@ export class Gateway implements LoginResponder {
         eai: new EaiTrigger(point, j, deps.engine, deps.logger, record),
       }));
     this.#pkms = new Pkms(deps, this);
-    this.#basic = new BasicAuth(deps, this.#pkms.starter, this);
+    this.#basic = new BasicAuth(deps, this.#pkms, this);
   }
 
   cookieName(secure: boolean): string {
