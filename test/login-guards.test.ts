@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import test from 'ava';
 import { configSchema } from '../lib/config/schema.js';
-import { memoryCounters } from '../lib/proxy/counters.js';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { memoryCounters, type CounterFactory } from '../lib/proxy/counters.js';
 import { crossSiteReason } from '../lib/proxy/cross-site.js';
 import { LoginThrottle, type LoginAttempt } from '../lib/proxy/login-throttle.js';
 import { CountedOneTimeTokens } from '../lib/proxy/one-time-tokens.js';
@@ -70,9 +71,9 @@ test('cross-site form posts are refused; same-origin and header-less clients pas
   for (const [name, headers, allowed] of cases) t.is(crossSiteReason(request(headers)) === undefined, allowed, name);
 });
 
-function throttle(overrides: Record<string, number>): LoginThrottle {
+function throttle(overrides: Record<string, number>, counters: CounterFactory = memoryCounters): LoginThrottle {
   const config = configSchema.parse({ junctions: { '/': { servers: ['http://127.0.0.1:1'] } }, registry: { file: 'x' }, 'failed-login': overrides });
-  return new LoginThrottle(config['failed-login'], memoryCounters);
+  return new LoginThrottle(config['failed-login'], counters);
 }
 
 async function fail(th: LoginThrottle, user: string, client: string): Promise<number | undefined> {
@@ -134,4 +135,16 @@ test('parallel attempts cannot slip under the limit', async (t) => {
   const th = throttle({ 'max-login-failures': 3, 'max-login-failures-per-client': 100 });
   const results = await Promise.all(Array.from({ length: 10 }, () => th.begin('hal', '10.3.0.1')));
   t.is(results.filter((r) => !r.blocked).length, 3);
+});
+
+test('a blocked client adds no key per made-up user name to the counter store', async (t) => {
+  const made = new Map<string, RateLimiterMemory>();
+  const counters: CounterFactory = (o) => { const l = new RateLimiterMemory({ ...o }); made.set(o.keyPrefix, l); return l; };
+  const th = throttle({ 'max-login-failures': 3, 'max-login-failures-per-client': 2, 'max-login-failures-per-user': 10 }, counters);
+  await fail(th, 'a', '10.4.0.1');
+  await fail(th, 'b', '10.4.0.1');
+  const keys = (): number => [...made.values()].reduce((n, l) => n + l.dump().storage.length, 0);
+  const before = keys();
+  for (let i = 0; i < 50; i++) t.truthy(await fail(th, `made-up-${i}`, '10.4.0.1'));
+  t.is(keys(), before);
 });

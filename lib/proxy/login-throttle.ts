@@ -14,8 +14,8 @@ interface Limit {
   readonly counter: RateLimiterAbstract;
   readonly max: number;
   readonly key: (user: string, client: string) => string;
-  /** A successful login clears it (not the per-client one: one good account must not reset a spray). */
-  readonly clearedBySuccess: boolean;
+  /** Keyed by the user name (pair, per user), which the client chooses freely; else by the client alone. */
+  readonly byName: boolean;
 }
 
 export class LoginThrottle {
@@ -25,8 +25,8 @@ export class LoginThrottle {
   constructor(options: Config['failed-login'], counters: CounterFactory) {
     const duration = options['failure-window'];
     this.#disableSeconds = options['disable-time-interval'];
-    const limit = (name: string, max: number, key: Limit['key'], clearedBySuccess: boolean): Limit[] =>
-      max > 0 ? [{ counter: counters({ keyPrefix: `gh-fail-${name}`, points: max, duration }), max, key, clearedBySuccess }] : [];
+    const limit = (name: string, max: number, key: Limit['key'], byName: boolean): Limit[] =>
+      max > 0 ? [{ counter: counters({ keyPrefix: `gh-fail-${name}`, points: max, duration }), max, key, byName }] : [];
     this.#limits = [
       ...limit('pair', options['max-login-failures'], (u, c) => digest(u, c), true),
       ...limit('client', options['max-login-failures-per-client'], (_u, c) => digest('', c), false),
@@ -38,23 +38,27 @@ export class LoginThrottle {
    * Counts an attempt before the password is checked, so parallel guesses
    * through several workers cannot all slip under a limit: the counter store
    * numbers them atomically. Blocked: refuse without checking the password.
-   * Otherwise report the outcome with `failed` or `succeeded`.
+   * Otherwise report the outcome with `failed` or `succeeded`. The client's
+   * own limit is asked first: a blocked client then adds no key per made-up
+   * user name to the store.
    */
   async begin(user: string, client: string): Promise<LoginAttempt | { readonly blocked: true; readonly retryAfterSeconds: number }> {
-    const keyed = this.#limits.map((limit) => ({ limit, key: limit.key(user, client) }));
-    const results = await Promise.allSettled(keyed.map(({ limit, key }) => limit.counter.consume(key, 1)));
     const taken: Taken[] = [];
-    let wait = 0;
-    let unanswered: Error | undefined;
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') taken.push({ ...keyed[i]!, count: r.value.consumedPoints });
-      else if (r.reason instanceof Error) unanswered = r.reason;  // the store did not answer
-      else wait = Math.max(wait, (r.reason as RateLimiterRes).msBeforeNext);  // over the limit
-    });
-    if (unanswered !== undefined) { await undo(taken); throw unanswered; }
-    if (wait > 0) {
-      await undo(taken);  // a refused attempt is no failure: it must not add to the other counts
-      return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+    for (const stage of [this.#limits.filter((l) => !l.byName), this.#limits.filter((l) => l.byName)]) {
+      const keyed = stage.map((limit) => ({ limit, key: limit.key(user, client) }));
+      const results = await Promise.allSettled(keyed.map(({ limit, key }) => limit.counter.consume(key, 1)));
+      let wait = 0;
+      let unanswered: Error | undefined;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') taken.push({ ...keyed[i]!, count: r.value.consumedPoints });
+        else if (r.reason instanceof Error) unanswered = r.reason;  // the store did not answer
+        else wait = Math.max(wait, (r.reason as RateLimiterRes).msBeforeNext);  // over the limit
+      });
+      if (unanswered !== undefined) { await undo(taken); throw unanswered; }
+      if (wait > 0) {
+        await undo(taken);  // a refused attempt is no failure: it must not add to the other counts
+        return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+      }
     }
     return new LoginAttempt(taken, this.#disableSeconds);
   }
@@ -83,9 +87,9 @@ export class LoginAttempt {
     await Promise.all(this.#taken.filter((t) => t.count >= t.limit.max).map((t) => t.limit.counter.block(t.key, this.#disableSeconds)));
   }
 
-  /** The password matched: the user's counts start over, the attempt leaves the client's count. */
+  /** The password matched: the user's counts start over; the client's loses this attempt (one good account must not reset a spray). */
   async succeeded(): Promise<void> {
-    await Promise.all(this.#taken.map((t) => t.limit.clearedBySuccess ? t.limit.counter.delete(t.key) : t.limit.counter.reward(t.key, 1)));
+    await Promise.all(this.#taken.map((t) => t.limit.byName ? t.limit.counter.delete(t.key) : t.limit.counter.reward(t.key, 1)));
   }
 }
 
