@@ -247,7 +247,10 @@ extern "C" gh_status gh_session_read(gh_table *t, uint32_t slot, uint32_t seq, c
     if (ctl_seq(s.ctl) != seq || ctl_state(s.ctl) == kClaimed || ctl_state(s.ctl) == kFree)
       return fail(GH_E_NOT_FOUND, "that session no longer occupies slot %u", slot);
     size_t total = size_t(s.login_len) + s.attrs_len;
-    if (total > size_t(t->cred_words) * 8) return fail(GH_E_CORRUPT, "slot %u has inconsistent lengths", slot);
+    // open() pins cred_bytes to <= kMaxCredBytes; bound by buf as well, so
+    // no header or slot contents can make this copy overrun the stack.
+    if (total > size_t(t->cred_words) * 8 || total > sizeof buf)
+      return fail(GH_E_CORRUPT, "slot %u has inconsistent lengths", slot);
     for (size_t w = 0; w * 8 < total; ++w) {
       uint64_t v = sl->cred[w].load(kDataLoad);
       std::memcpy(buf + w * 8, &v, 8);
