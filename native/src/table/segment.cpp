@@ -122,7 +122,9 @@ extern "C" gh_status gh_table_create(const char *name, const gh_table_options *o
   // Slots start on cache lines, so validate() touches exactly the two lines
   // of the 112-byte slot header (the header itself is a multiple of 64).
   uint32_t slot_bytes = (kSlotHeaderBytes + cred + 63) & ~63u;
-  uint32_t buckets = next_pow2(uint64_t(capacity) * 2);
+  // Up to `capacity` sessions and `capacity` current eviction markers: the
+  // index stays at most half full.
+  uint32_t buckets = next_pow2(uint64_t(capacity) * 4);
   uint32_t users = next_pow2(uint64_t(capacity) * 3 / 2);
   static_assert(sizeof(Header) % 64 == 0, "slots must start on a cache line");
   uint64_t slots_off = sizeof(Header);
