@@ -75,9 +75,10 @@ typedef enum gh_reason {
   GH_R_ALL_SESSIONS_TERMINATED = 6, /* `terminate all_sessions <user>` */
   GH_R_SIGNED_OUT_EVERYWHERE = 7,   /* global sign-out (epoch bump) */
   GH_R_DISPLACED = 8,               /* displaced by another login */
-  GH_R_EVICTED = 9                  /* made room when the table was full; counted
-                                       in stats only: the slot is reused at once,
-                                       so the old cookie then validates as unknown */
+  GH_R_EVICTED = 9                  /* made room when the table was full: the
+                                       slot is reused at once, but the cookie
+                                       reads evicted for the next `capacity`
+                                       evictions (then unknown) */
 } gh_reason;
 #define GH_REASON_COUNT 10
 
@@ -156,7 +157,11 @@ typedef struct gh_session_info {
 
 /* Create a session. Fills `out` (session_id included). Fails with GH_E_LIMIT
  * when the user already holds max_sessions live sessions, GH_E_TOO_LARGE when
- * login + attributes do not fit, GH_E_INVALID_ARGUMENT on a bad login ID. */
+ * login + attributes do not fit, GH_E_INVALID_ARGUMENT on a bad login ID.
+ * On a full table it evicts one valid session, and only after the limit
+ * check passed: the user's own least recently used session when it already
+ * holds two or more, else (approximately) the least recently used session of
+ * the whole table (docs/table.md §6). */
 GH_API gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
                                    gh_session_info *out);
 

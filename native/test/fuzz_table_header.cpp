@@ -40,7 +40,7 @@ bool follows_the_rules(const gh::Header &h, uint64_t file_size) {
   const uint64_t cap = h.capacity, cred = h.cred_bytes;
   return cap >= 32 && cap <= (1u << 24) && cap % 32 == 0 && cred >= 64 && cred <= 65536 && cred % 8 == 0 &&
          h.slot_bytes % 64 == 0 && h.slot_bytes >= 112 + cred && h.slot_bytes < 112 + cred + 64 &&
-         pow2(h.index_buckets) && h.index_buckets >= 2 * cap && h.index_buckets / 2 < 2 * cap &&
+         pow2(h.index_buckets) && h.index_buckets >= 4 * cap && h.index_buckets / 2 < 4 * cap &&
          pow2(h.user_records) && 2 * uint64_t(h.user_records) >= 3 * cap && uint64_t(h.user_records) < 3 * cap &&
          h.slots_off == sizeof(gh::Header) && h.index_off == h.slots_off + cap * h.slot_bytes &&
          h.users_off == h.index_off + 8 * uint64_t(h.index_buckets) &&

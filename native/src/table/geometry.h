@@ -46,7 +46,9 @@ inline bool derive_geometry(uint32_t capacity, uint32_t cred_bytes, Geometry &g)
   // of the 112-byte slot header (the header itself is a multiple of 64).
   static_assert(sizeof(Header) % 64 == 0, "slots must start on a cache line");
   g.slot_bytes = (kSlotHeaderBytes + cred_bytes + 63) & ~63u;
-  g.index_buckets = next_pow2(uint64_t(capacity) * 2);
+  // Up to `capacity` sessions and `capacity` current eviction markers: the
+  // index stays at most half full.
+  g.index_buckets = next_pow2(uint64_t(capacity) * 4);
   g.user_records = next_pow2(uint64_t(capacity) * 3 / 2);
   uint64_t slots_bytes, index_bytes, users_bytes;
   g.slots_off = sizeof(Header);

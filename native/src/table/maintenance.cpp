@@ -185,7 +185,8 @@ extern "C" gh_status gh_table_check(gh_table *t, uint32_t slack) {
   }
   for (uint32_t b = 0; b <= t->index_mask; ++b) {
     uint64_t e = t->index[b].load(kAcq);
-    if (e && uint32_t(e) - 1 >= t->capacity) return fail(GH_E_CORRUPT, "index bucket %u points past the table", b);
+    if (e && !is_marker(e) && uint32_t(e) - 1 >= t->capacity)
+      return fail(GH_E_CORRUPT, "index bucket %u points past the table", b);
   }
   return GH_OK;
 }
