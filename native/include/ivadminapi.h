@@ -4,7 +4,10 @@
  * against it compile and run with only the include path and the link flag
  * changed:
  *
+ *   cc prog.c $(pkg-config --cflags --libs gatehouse-ivadmin)
  *   cc prog.c -I<gatehouse>/native/include -L<build> -lgatehouse-ivadmin
+ *
+ * (installed, headers in <prefix>/include/gatehouse; or from the build tree).
  *
  * The library (libgatehouse-ivadmin.so) talks HTTPS to Gatehouse's admin API
  * (libcurl); native/src/ivadmin/README.md describes the mapping. Prototypes
