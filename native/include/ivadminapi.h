@@ -4,14 +4,19 @@
  * against it compile and run with only the include path and the link flag
  * changed:
  *
+ *   cc prog.c $(pkg-config --cflags --libs gatehouse-ivadmin)
  *   cc prog.c -I<gatehouse>/native/include -L<build> -lgatehouse-ivadmin
+ *
+ * (installed, headers in <prefix>/include/gatehouse; or from the build tree).
  *
  * The library (libgatehouse-ivadmin.so) talks HTTPS to Gatehouse's admin API
  * (libcurl); native/src/ivadmin/README.md describes the mapping. Prototypes
- * follow the reconstruction in the WebSEAL interface notes (section 6.3): `unsigned
- * long` returns compared with IVADMIN_TRUE, `char *` parameters without
- * const except where the reference shows it, opaque handles passed by value
- * and created through pointers.
+ * follow the reconstruction in the WebSEAL interface notes (section 6.3):
+ * `unsigned long` returns compared with IVADMIN_TRUE, opaque handles passed
+ * by value and created through pointers. Every input string is `const char *`
+ * (callers passing `char *`, as code written for the original does, compile
+ * unchanged; callers passing string literals or `const char *` compile
+ * without warnings in C and at all in C++).
  *
  * Memory: every function that takes an `ivadmin_response *` stores a new
  * response there (on success and on failure); free it with ivadmin_free().
@@ -28,6 +33,10 @@
 /* NULL, which legacy callers pass for the attribute lists without including
  * anything else. */
 #include <stddef.h>
+
+/* azn_attrlist_h_t, the attribute list handle of indata/outdata. Legacy code
+ * includes <ogauthzn.h> itself too; both orders work. */
+#include "ogauthzn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,11 +72,6 @@ extern "C" {
 typedef struct ivadmin_context_s *ivadmin_context;
 typedef struct ivadmin_response_s *ivadmin_response;
 
-/* Attribute list handle of the authorization API (ogauthzn.h). This library
- * takes no attributes: pass NULL for indata, and NULL or the address of a
- * handle for outdata (it is set to NULL). */
-typedef struct azn_attrlist_s *azn_attrlist_h_t;
-
 /* Gatehouse extension: message codes (ivadmin_response_getcode) of failures
  * detected on the client side, or reported by an HTTP status whose reply
  * carries no message code of its own. Messages from the server keep the
@@ -95,15 +99,17 @@ typedef struct azn_attrlist_s *azn_attrlist_h_t;
  * response says why. The env GATEHOUSE_ADMIN_TIMEOUT (seconds, default 10)
  * bounds every request of the context. */
 IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_create(
-    char *keyringfile, char *keyringstashfile, char *keyringpassword, char *userid, char *pwd, char *serverdn,
-    char *serverhost, unsigned long port, ivadmin_context *ctx, ivadmin_response *rsp);
+    const char *keyringfile, const char *keyringstashfile, const char *keyringpassword, const char *userid,
+    const char *pwd, const char *serverdn, const char *serverhost, unsigned long port, ivadmin_context *ctx,
+    ivadmin_response *rsp);
 
 /* As ivadmin_context_create with the local configuration: the URL from env
  * GATEHOUSE_ADMIN_URL, the CA bundle from env GATEHOUSE_ADMIN_CA, each else
  * from /etc/gatehouse/ivadmin.conf (`url = ...`, `ca = ...`, `timeout = ...`;
  * env GATEHOUSE_IVADMIN_CONF names another file) when it exists, else
  * https://localhost:7135 and the system's CAs. */
-IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_createdefault(char *userid, char *pwd,
+IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_createdefault(const char *userid,
+                                                                              const char *pwd,
                                                                               ivadmin_context *ctx,
                                                                               ivadmin_response *rsp);
 

@@ -164,7 +164,7 @@ static void expect_refusal(ivadmin_response rsp, unsigned long status_code, cons
 static ivadmin_context login_as(const char *id, const char *pwd) {
   ivadmin_context ctx = NULL;
   ivadmin_response rsp = NULL;
-  unsigned long rc = ivadmin_context_create((char *)ca, "", "", (char *)id, (char *)pwd, "", host, port, &ctx, &rsp);
+  unsigned long rc = ivadmin_context_create(ca, "", "", id, pwd, "", host, port, &ctx, &rsp);
   EXPECT(rc == IVADMIN_TRUE);
   EXPECT(ivadmin_response_getok(rsp) == IVADMIN_TRUE);
   if (rc != IVADMIN_TRUE) show_response(current, rsp);
@@ -204,7 +204,7 @@ static int local_port(int listening, unsigned long *p) {
 static void create_and_delete(void) {
   ivadmin_context ctx = NULL;
   ivadmin_response rsp = NULL;
-  unsigned long rc = ivadmin_context_create((char *)ca, NULL, NULL, (char *)user, (char *)password, NULL, host, port,
+  unsigned long rc = ivadmin_context_create(ca, NULL, NULL, user, password, NULL, host, port,
                                             &ctx, &rsp);
   EXPECT(rc == IVADMIN_TRUE);
   EXPECT(ctx != NULL);
@@ -229,12 +229,12 @@ static void createdefault_from_env(void) {
   /* A config file named explicitly must exist, even when the env gives the
    * URL and the CA (it may still hold the timeout). */
   setenv("GATEHOUSE_IVADMIN_CONF", "/nonexistent/ivadmin.conf", 1);
-  EXPECT(ivadmin_context_createdefault((char *)user, (char *)password, &ctx, &rsp) == IVADMIN_FALSE);
+  EXPECT(ivadmin_context_createdefault(user, password, &ctx, &rsp) == IVADMIN_FALSE);
   expect_failure(rsp, IVADMIN_GH_E_CONFIG, "/nonexistent/ivadmin.conf");
   ivadmin_free(rsp);
   unsetenv("GATEHOUSE_IVADMIN_CONF");
   rsp = NULL;
-  EXPECT(ivadmin_context_createdefault((char *)user, (char *)password, &ctx, &rsp) == IVADMIN_TRUE);
+  EXPECT(ivadmin_context_createdefault(user, password, &ctx, &rsp) == IVADMIN_TRUE);
   EXPECT(ivadmin_response_getok(rsp) == IVADMIN_TRUE);
   show_response(current, rsp);
   ivadmin_free(rsp);
@@ -254,7 +254,7 @@ static void createdefault_from_config_file(void) {
   unsetenv("GATEHOUSE_ADMIN_URL");
   unsetenv("GATEHOUSE_ADMIN_CA");
   setenv("GATEHOUSE_IVADMIN_CONF", path, 1);
-  EXPECT(ivadmin_context_createdefault((char *)user, (char *)password, &ctx, &rsp) == IVADMIN_TRUE);
+  EXPECT(ivadmin_context_createdefault(user, password, &ctx, &rsp) == IVADMIN_TRUE);
   show_response(current, rsp);
   ivadmin_free(rsp);
   logout(ctx);
@@ -268,7 +268,7 @@ static void createdefault_from_config_file(void) {
   }
   rsp = NULL;
   ctx = (ivadmin_context)1; /* must be reset to NULL on failure */
-  EXPECT(ivadmin_context_createdefault((char *)user, (char *)password, &ctx, &rsp) == IVADMIN_FALSE);
+  EXPECT(ivadmin_context_createdefault(user, password, &ctx, &rsp) == IVADMIN_FALSE);
   EXPECT(ctx == NULL);
   expect_failure(rsp, IVADMIN_GH_E_CONFIG, ":2: unknown key 'sevrer'");
   show_response(current, rsp);
@@ -280,7 +280,7 @@ static void createdefault_from_config_file(void) {
 static void wrong_password(void) {
   ivadmin_context ctx = NULL;
   ivadmin_response rsp = NULL;
-  EXPECT(ivadmin_context_create((char *)ca, "", "", (char *)user, "not-the-password", "", host, port, &ctx, &rsp) ==
+  EXPECT(ivadmin_context_create(ca, "", "", user, "not-the-password", "", host, port, &ctx, &rsp) ==
          IVADMIN_FALSE);
   EXPECT(ctx == NULL);
   expect_refusal(rsp, IVADMIN_GH_E_AUTH, NULL);
@@ -296,7 +296,7 @@ static void unreachable_server(void) {
   int fd = local_port(0, &dead);
   EXPECT(fd >= 0);
   if (fd < 0) return;
-  EXPECT(ivadmin_context_create((char *)ca, "", "", (char *)user, (char *)password, "", "127.0.0.1", dead, &ctx,
+  EXPECT(ivadmin_context_create(ca, "", "", user, password, "", "127.0.0.1", dead, &ctx,
                                 &rsp) == IVADMIN_FALSE);
   EXPECT(ctx == NULL);
   snprintf(needle, sizeof needle, "https://127.0.0.1:%lu/", dead);
@@ -314,14 +314,14 @@ static void silent_server_times_out(void) {
   EXPECT(fd >= 0);
   if (fd < 0) return;
   setenv("GATEHOUSE_ADMIN_TIMEOUT", "0.5", 1);
-  EXPECT(ivadmin_context_create((char *)ca, "", "", (char *)user, (char *)password, "", "127.0.0.1", mute, &ctx,
+  EXPECT(ivadmin_context_create(ca, "", "", user, password, "", "127.0.0.1", mute, &ctx,
                                 &rsp) == IVADMIN_FALSE);
   expect_failure(rsp, IVADMIN_GH_E_CONNECT, "imeout");
   show_response(current, rsp);
   ivadmin_free(rsp);
   rsp = NULL;
   setenv("GATEHOUSE_ADMIN_TIMEOUT", "ten", 1);
-  EXPECT(ivadmin_context_create((char *)ca, "", "", (char *)user, (char *)password, "", "127.0.0.1", mute, &ctx,
+  EXPECT(ivadmin_context_create(ca, "", "", user, password, "", "127.0.0.1", mute, &ctx,
                                 &rsp) == IVADMIN_FALSE);
   expect_failure(rsp, IVADMIN_GH_E_CONFIG, "GATEHOUSE_ADMIN_TIMEOUT");
   ivadmin_free(rsp);
@@ -333,13 +333,13 @@ static void untrusted_certificate(void) {
   ivadmin_context ctx = NULL;
   ivadmin_response rsp = NULL;
   /* The system's CAs do not trust the server's self-signed certificate. */
-  EXPECT(ivadmin_context_create(NULL, "", "", (char *)user, (char *)password, "", host, port, &ctx, &rsp) ==
+  EXPECT(ivadmin_context_create(NULL, "", "", user, password, "", host, port, &ctx, &rsp) ==
          IVADMIN_FALSE);
   expect_failure(rsp, IVADMIN_GH_E_CONNECT, url);
   show_response(current, rsp);
   ivadmin_free(rsp);
   rsp = NULL;
-  EXPECT(ivadmin_context_create("/nonexistent/ca.pem", "", "", (char *)user, (char *)password, "", host, port, &ctx,
+  EXPECT(ivadmin_context_create("/nonexistent/ca.pem", "", "", user, password, "", host, port, &ctx,
                                 &rsp) == IVADMIN_FALSE);
   expect_failure(rsp, IVADMIN_GH_E_CONFIG, "/nonexistent/ca.pem");
   ivadmin_free(rsp);
@@ -651,7 +651,7 @@ static void bad_arguments(void) {
   ivadmin_free(rsp);
   rsp = NULL;
   other = (ivadmin_context)&rcount; /* a failed create sets it to NULL */
-  EXPECT(ivadmin_context_create((char *)ca, "", "", "a:b", (char *)password, "", host, port, &other, &rsp) ==
+  EXPECT(ivadmin_context_create(ca, "", "", "a:b", password, "", host, port, &other, &rsp) ==
          IVADMIN_FALSE);
   expect_failure(rsp, IVADMIN_GH_E_ARGUMENT, "userid");
   ivadmin_free(rsp);
@@ -691,7 +691,7 @@ static void *worker(void *arg) {
     unsigned long rcount = 0;
     char **results = NULL;
     int round;
-    if (ivadmin_context_create((char *)ca, "", "", (char *)user, (char *)password, "", host, port, &own, &rsp) !=
+    if (ivadmin_context_create(ca, "", "", user, password, "", host, port, &own, &rsp) !=
         IVADMIN_TRUE)
       ++bad;
     ivadmin_free(rsp);

@@ -83,8 +83,9 @@ using namespace gh::ivadmin;
 extern "C" {
 
 IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_create(
-    char *keyringfile, char * /*keyringstashfile*/, char * /*keyringpassword*/, char *userid, char *pwd,
-    char * /*serverdn*/, char *serverhost, unsigned long port, ivadmin_context *ctx, ivadmin_response *rsp) {
+    const char *keyringfile, const char * /*keyringstashfile*/, const char * /*keyringpassword*/, const char *userid,
+    const char *pwd, const char * /*serverdn*/, const char *serverhost, unsigned long port, ivadmin_context *ctx,
+    ivadmin_response *rsp) {
   return run_call(rsp, [&](Outcome &o) {
     if (ctx == nullptr) return o.fail(IVADMIN_GH_E_ARGUMENT, "ctx (where the context goes) is NULL");
     *ctx = nullptr;
@@ -96,7 +97,8 @@ IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_create(
   });
 }
 
-IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_createdefault(char *userid, char *pwd,
+IVADMIN_DECLSPEC unsigned long IVADMIN_CALLTYPE ivadmin_context_createdefault(const char *userid,
+                                                                              const char *pwd,
                                                                               ivadmin_context *ctx,
                                                                               ivadmin_response *rsp) {
   return run_call(rsp, [&](Outcome &o) {
