@@ -53,6 +53,10 @@ export interface NativeBinding {
     h: NativeHandle, login: string, attrs: Buffer | null, lifetimeS: number, inactiveS: number,
     maxSessions: number, flags: number, method: number, level: number, nowMs: number,
   ): NativeSessionInfo & { sessionId: string };
+  adoptSession(
+    h: NativeHandle, sessionId: string, login: string, attrs: Buffer | null, lifetimeS: number, inactiveS: number,
+    flags: number, method: number, level: number, createdMs: number, lastMs: number,
+  ): NativeSessionInfo & { sessionId: string };
   logout(h: NativeHandle, sessionId: string): boolean;
   touch(h: NativeHandle, sessionId: string, nowMs: number): boolean;
   terminate(h: NativeHandle, userSessionId: string, reason: number): boolean;
