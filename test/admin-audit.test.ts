@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { AuditLog, redactTask } from '../lib/admin/audit.js';
+import { AuditLog, redactTask } from '../lib/audit/index.js';
 import { SERVER, startFixture } from './helpers/admin-fixture.js';
 
 const run = promisify(execFile);
@@ -128,10 +128,98 @@ test('100 concurrent admin requests while users keep logging in: all answered, o
   const replies = await Promise.all(requests);
   t.is(await made, 50 * 20);
   t.deepEqual(replies.map((r) => r.status), Array<number>(100).fill(200));
-  const audit = f.newAudit();
+  const all = f.newAudit();
+  // Write-ahead: the 75 state-changing requests each left a started line before their outcome.
+  t.is(all.filter((e) => e.outcome === 'started').length, 75);
+  const audit = all.filter((e) => e.outcome !== 'started');
   t.is(audit.length, 100);
   t.true(audit.every((e) => e.outcome === 'allowed' && e.initiator === 'sec_master' && typeof e.time === 'string'));
   const kinds = audit.reduce<Record<string, number>>((m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }), {});
   t.deepEqual(kinds, { terminate_all_sessions: 50, list_sessions: 25, refresh_all_sessions: 25 });
   t.is(f.cache.check(), null, 'the table is consistent');
+});
+
+test('the proxy, the audit log and the header parser import nothing from lib/admin', (t) => {
+  const root = fileURLToPath(new URL('../../lib/', import.meta.url));  // the sources (dist/test -> lib)
+  let files = 0;
+  for (const dir of ['proxy', 'audit', 'http-auth']) {
+    for (const name of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.ts'))) {
+      const text = fs.readFileSync(path.join(root, dir, name), 'utf8');
+      files++;
+      t.notRegex(text, /from '\.\.\/admin\//, `lib/${dir}/${name}`);
+    }
+  }
+  t.true(files > 20, `only ${files} files read`);
+});
+
+// Write-ahead: with the audit log unwritable (a full disk: /dev/full), an
+// action that would change state does not run and the answer is 503; a
+// denial is still a 403; a read-only action discloses nothing.
+test('an unwritable audit log (full disk) stops every action before it runs: 503, sessions untouched; a denial stays 403', async (t) => {
+  const f = await startFixture({ tls: false, extra: { auditFile: '/dev/full' } });
+  t.teardown(() => f.close());
+  const victim = f.cache.create({ loginId: 'victim' });
+  const other = f.cache.create({ loginId: 'norbert' });
+  const epoch = f.cache.stats().epoch;
+  const attempts: Array<[string, () => ReturnType<typeof f.call>]> = [
+    ['DELETE /users/{id}/sessions', () => f.call('DELETE', '/api/v1/users/victim/sessions')],
+    ['DELETE /sessions/{id}', () => f.call('DELETE', `/api/v1/sessions/${victim.userSessionId}`)],
+    ['POST /users/{id}/refresh', () => f.call('POST', '/api/v1/users/victim/refresh')],
+    ['POST /users/{id}/invalidate', () => f.call('POST', '/api/v1/users/victim/invalidate', { body: { endSessions: true } })],
+    ['POST /sign-out-everyone', () => f.call('POST', '/api/v1/sign-out-everyone')],
+    ['task terminate all_sessions', () => f.call('POST', `/api/v1/servers/${SERVER}/tasks`, { body: { task: 'terminate all_sessions victim' } })],
+    ['task signout all_sessions', () => f.call('POST', `/api/v1/servers/${SERVER}/tasks`, { body: { task: 'signout all_sessions' } })],
+    ['task session terminate all_sessions *', () => f.call('POST', `/api/v1/servers/${SERVER}/tasks`, { body: { task: 'session terminate all_sessions * default' } })],
+    ['pdadmin signout all_sessions', () => f.call('POST', '/isam/pdadmin', { body: { commands: [`server task ${SERVER} signout all_sessions`] } })],
+    ['pdadmin terminate + list', () => f.call('POST', '/isam/pdadmin', { body: { commands: [`server task ${SERVER} list sessions victim`, `server task ${SERVER} terminate all_sessions victim`] } })],
+    ['GET /users/{id}/sessions', () => f.call('GET', '/api/v1/users/victim/sessions')],
+  ];
+  for (const [what, call] of attempts) {
+    const r = await call();
+    t.is(r.status, 503, `${what}: ${r.text}`);
+    t.is(r.json.error.code, 'audit_unavailable', what);
+    t.regex(r.json.error.message, /audit log cannot be written, so the request was not carried out and nothing changed/, what);
+    t.false(r.text.includes(victim.userSessionId), `${what}: nothing disclosed`);
+  }
+  for (const s of [victim, other]) {
+    const v = f.cache.validate(s.sessionId, { touch: false });
+    t.true(v.valid, 'no session ended');
+    if (v.valid) t.false(v.session.refreshNeeded, 'no session marked for refresh');
+  }
+  t.is(f.cache.stats().epoch, epoch, 'nobody was signed out');
+  t.true(f.registry.lookup('victim')!.accountValid, 'the account was not invalidated');
+  // A denial is still a denial, through every door, whatever the log.
+  for (const r of [
+    await f.call('POST', '/api/v1/sign-out-everyone', { auth: 'alice' }),
+    await f.call('POST', `/api/v1/servers/${SERVER}/tasks`, { auth: 'alice', body: { task: 'session terminate all_sessions * default' } }),
+    await f.call('POST', '/isam/pdadmin', { auth: 'alice', body: { commands: [`server task ${SERVER} signout all_sessions`] } }),
+  ]) {
+    t.is(r.status, 403, r.text);
+    t.is(r.json.error.code, 'forbidden');
+  }
+  t.true(f.cache.validate(victim.sessionId, { touch: false }).valid);
+});
+
+test('write-ahead: a state-changing action leaves a durable started line before its outcome line', async (t) => {
+  const f = await startFixture({ tls: false });
+  t.teardown(() => f.close());
+  f.cache.create({ loginId: 'victim' });
+  f.newAudit();
+  t.is((await f.call('DELETE', '/api/v1/users/victim/sessions')).status, 200);
+  t.is((await f.call('GET', '/api/v1/users/victim/sessions')).status, 200);
+  const lines = f.newAudit();
+  t.deepEqual(lines.map((e) => [e.kind, e.outcome]), [
+    ['terminate_all_sessions', 'started'], ['terminate_all_sessions', 'allowed'], ['list_sessions', 'allowed'],
+  ]);
+  t.is(lines[0].ended, undefined);
+  t.is(lines[1].ended, 1);
+});
+
+test('recordSync() writes durably or throws (full disk)', (t) => {
+  const file = tempFile(t);
+  const log = AuditLog.open(file);
+  log.recordSync({ ...base, task: 'terminate all_sessions bob', outcome: 'started' });
+  t.is(lines(file)[0].outcome, 'started');
+  const full = AuditLog.open('/dev/full');
+  t.throws(() => full.recordSync({ ...base, outcome: 'started' }), { code: 'ENOSPC' });
 });

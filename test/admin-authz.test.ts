@@ -11,7 +11,10 @@ import {
   basic, makePki, SERVER, startFixture, type CallOptions, type Fixture, type Reply,
 } from './helpers/admin-fixture.js';
 
-/** S: s (terminate, refresh, invalidate); L: l (listings); A: AUTH_ADMINISTRATOR (sign-out everyone). */
+/**
+ * S: s (terminate, refresh, invalidate); L: l (listings); A: AUTH_ADMINISTRATOR (sign-out everyone,
+ * and any termination by a wildcard pattern, which can match every user).
+ */
 type Family = 'S' | 'L' | 'A' | 'auth';
 
 interface PrincipalKind {
@@ -150,10 +153,24 @@ const ACTIONS: readonly Action[] = [
     effect: (t, v, r) => { t.is(r.json.results.length, 2); t.is(r.json.messages[0].id, 'GHWAT0007I'); assertUnchanged(t, v, 'listing'); },
   },
   {
-    name: 'task session terminate all_sessions (dscadmin)', kind: 'dsc_terminate_all_sessions', family: 'S',
-    run: task('session terminate all_sessions VICT* default'),
+    name: 'task session terminate all_sessions <one login ID> (dscadmin)', kind: 'dsc_terminate_all_sessions', family: 'S',
+    run: task('session terminate all_sessions VICTIM default'),
     effect: (t, v, r) => { t.is(r.json.messages.at(-1).id, 'GHWAT0010I'); ended('all_sessions_terminated', 'both')(t, v); },
   },
+  // Every wildcard form of a pattern termination, through the task route (the CLI's door) and
+  // /isam/pdadmin (the C library's door): `*` alone signs everyone out, so `s` is not enough.
+  ...['*', '**', '***', 'VICT*', '*i*', 'v*M', '"*"'].flatMap((pattern): Action[] => [
+    {
+      name: `task session terminate all_sessions ${pattern}`, kind: 'terminate_by_pattern', family: 'A',
+      run: task(`session terminate all_sessions ${pattern} default`),
+      effect: (t, v, r) => { t.is(r.json.messages.at(-1).id, 'GHWAT0010I'); ended('all_sessions_terminated', 'both')(t, v); },
+    },
+    {
+      name: `pdadmin session terminate all_sessions ${pattern}`, kind: 'terminate_by_pattern', family: 'A',
+      run: (_v, o) => f.call('POST', '/isam/pdadmin', { ...o, body: { commands: [`server task ${SERVER} session terminate all_sessions ${pattern} default`] } }),
+      effect: (t, v, r) => { t.true(r.json.commands[0].ok, r.text); ended('all_sessions_terminated', 'both')(t, v); },
+    },
+  ]),
   {
     name: 'task session list (dscadmin)', kind: 'dsc_session_list', family: 'L',
     run: task('session list vic* 10 default'),
@@ -231,6 +248,13 @@ for (const p of PRINCIPALS) {
       }
       t.is(r.status, 200, `${what}: ${r.text}`);
       a.effect(t, v, r);
+      // Write-ahead: an action that changes state (and every /isam/pdadmin command) has a started line first.
+      const writeAhead = a.family === 'S' || a.family === 'A' || a.name.startsWith('pdadmin');
+      t.deepEqual(audit.map((e) => e.outcome), writeAhead ? ['started', 'allowed'] : ['allowed'], what);
+      t.like(audit[0], { initiator: p.initiator, kind: a.kind }, what);
+      audit.shift();
+      if (writeAhead) audit.shift();
+      audit.unshift(...f.allAudit().slice(-1));
       t.is(audit.length, 1, what);
       t.like(audit[0], { initiator: p.initiator, method: p.method, outcome: 'allowed', kind: a.kind, server: SERVER }, what);
       if (a.kind === 'terminate_session') {
@@ -250,10 +274,11 @@ test.serial('a token narrows its principal: scope terminate allows terminate, no
   t.is((await f.call('POST', '/api/v1/users/victim/refresh', o)).status, 403);
   t.is((await f.call('GET', '/api/v1/users/victim/sessions', o)).status, 403);
   t.is((await f.call('POST', '/api/v1/sign-out-everyone', o)).status, 403);
+  t.is((await task('session terminate all_sessions vic* default')(v, o)).status, 403, 'a pattern termination needs the signout scope');
   assertUnchanged(t, v, 'narrowed token');
   t.deepEqual((await f.call('DELETE', '/api/v1/users/victim/sessions', o)).json, { ended: 2 });
-  const audit = f.newAudit();
-  t.deepEqual(audit.map((e) => e.outcome), ['denied', 'denied', 'denied', 'allowed']);
+  const audit = f.newAudit().filter((e) => e.outcome !== 'started');
+  t.deepEqual(audit.map((e) => e.outcome), ['denied', 'denied', 'denied', 'denied', 'allowed']);
   t.true(audit.every((e) => e.method === 'token' && typeof e.tokenId === 'string' && !JSON.stringify(e).includes(token)));
 });
 

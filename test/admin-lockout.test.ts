@@ -3,6 +3,7 @@
 // for the right password), and the lock expiring -- with an injected clock,
 // never by sleeping. Every failure and every refusal is audited.
 import test from 'ava';
+import http from 'node:http';
 import { Lockout } from '../lib/admin/authn-lockout.js';
 import { basic, startFixture, type Fixture } from './helpers/admin-fixture.js';
 
@@ -87,6 +88,70 @@ test('bad tokens and /isam/pdadmin body credentials count the same way', async (
   t.is(r.status, 429);
 });
 
+/** GET /api/v1/whoami from a chosen loopback source address (any of 127.0.0.0/8 can be bound). */
+function whoamiFrom(f: Fixture, localAddress: string, auth: string): Promise<{ status: number; retryAfter: string | undefined; json: any }> {
+  return new Promise((resolve, reject) => {
+    // node:http, not undici: its connect options do not pass localAddress on.
+    const req = http.request(`${f.server.url}/api/v1/whoami`, { localAddress, agent: false, headers: { authorization: auth } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'], json: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a guess spread over many source addresses locks the principal out, for a bounded, doubling delay', async (t) => {
+  const clock = { now: T0 };
+  const f = await startFixture({
+    tls: false,
+    // Per pair and per address: never reached here (each address fails once).
+    lockout: { maxFailures: 5, maxFailuresPerAddress: 20, windowSeconds: 300, lockoutSeconds: 300, maxFailuresPerPrincipal: 4, principalDelaySeconds: 1, maxPrincipalDelaySeconds: 900 },
+    now: () => clock.now,
+  });
+  t.teardown(() => f.close());
+  let n = 0;
+  const fresh = () => { n++; return `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${(n & 255) + 2}`; };
+  for (let i = 0; i < 3; i++) t.is((await whoamiFrom(f, fresh(), basic('sec_master', `guess${i}`))).status, 401);
+  // The fourth failure, from a fourth address, locks sec_master out everywhere: 1 s.
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master', 'guess3'))).status, 401);
+  const locked = await whoamiFrom(f, fresh(), basic('sec_master'));
+  t.is(locked.status, 429, 'the right password from yet another address is refused while locked');
+  t.is(locked.json.error.code, 'locked_out');
+  t.regex(locked.json.error.message, /Too many failed authentication attempts; try again later\. Retry after 1 s\./);
+  t.is(locked.retryAfter, '1');
+  t.is((await whoamiFrom(f, fresh(), basic('alice'))).status, 200, 'other principals are not affected');
+  // Each further failure (once the delay is over) doubles the delay: 2, 4, 8 ... capped at 900 s.
+  const delays: number[] = [];
+  let previous = 1;
+  for (let i = 0; i < 12; i++) {
+    clock.now += previous * 1000;  // the delay is over; the count is kept (failures since the last success)
+    const r = await whoamiFrom(f, fresh(), basic('sec_master', `again${i}`));
+    t.is(r.status, 401);
+    const after = await whoamiFrom(f, fresh(), basic('sec_master'));
+    t.is(after.status, 429);
+    previous = Number(after.retryAfter);
+    delays.push(previous);
+  }
+  t.deepEqual(delays, [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900]);
+  // After the delay the real administrator gets in, and that success resets the count.
+  clock.now += 900_000;
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master'))).status, 200);
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master', 'typo'))).status, 401);
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master'))).status, 200, 'one typo after a success locks nothing');
+  // Idle for the window (300 s) after the last lockout: the count is forgotten as well.
+  for (let i = 0; i < 4; i++) await whoamiFrom(f, fresh(), basic('sec_master', `later${i}`));
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master'))).status, 429);
+  clock.now += 301_000;
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master', 'once more'))).status, 401);
+  t.is((await whoamiFrom(f, fresh(), basic('sec_master'))).status, 200);
+  const refusals = f.allAudit().filter((e) => e.initiator === 'sec_master' && /locked out/.test(e.detail ?? ''));
+  t.is(refusals.length, 14, 'every refusal is audited');
+  t.true(new Set(f.allAudit().map((e) => e.source)).size > 20, 'the attempts came from many source addresses');
+});
+
 test('Lockout: limits, windows and expiry with a fake clock', (t) => {
   let now = 1_000_000;
   const l = new Lockout({ maxFailures: 2, maxFailuresPerAddress: 5, windowSeconds: 10, lockoutSeconds: 30 }, () => now);
@@ -105,4 +170,21 @@ test('Lockout: limits, windows and expiry with a fake clock', (t) => {
   t.true(l.fail('10.0.0.3', 'e').locked);
   t.true(l.check('10.0.0.3', 'anyone').locked);
   t.throws(() => new Lockout({ maxFailures: 0 }), { instanceOf: RangeError });
+  // Per principal, from any address: 2 x maxFailures by default, then 1 s, doubling, capped.
+  const p = new Lockout({ maxFailures: 2, maxFailuresPerAddress: 100, windowSeconds: 10, lockoutSeconds: 30, maxPrincipalDelaySeconds: 3 }, () => now);
+  for (let i = 0; i < 3; i++) t.false(p.fail(`10.1.0.${i}`, 'zoe').locked);
+  t.deepEqual(p.fail('10.1.0.9', 'zoe'), { locked: true, retryAfterSeconds: 1 });
+  t.deepEqual(p.check('10.9.9.9', 'zoe'), { locked: true, retryAfterSeconds: 1 });
+  t.false(p.check('10.9.9.9').locked, 'the address itself is not locked');
+  now += 1_000;
+  t.deepEqual(p.fail('10.1.1.1', 'zoe'), { locked: true, retryAfterSeconds: 2 });
+  now += 2_000;
+  t.deepEqual(p.fail('10.1.1.2', 'zoe'), { locked: true, retryAfterSeconds: 3 }, 'capped');
+  now += 3_000;
+  p.succeed('10.1.1.3', 'zoe');
+  t.false(p.fail('10.1.1.4', 'zoe').locked, 'a success resets the principal count');
+  now += 11_000;
+  for (let i = 0; i < 3; i++) p.fail(`10.2.0.${i}`, 'yan');
+  now += 11_000;  // idle for a window: forgotten
+  t.false(p.fail('10.2.0.9', 'yan').locked);
 });

@@ -171,6 +171,27 @@ test('one-shot: dscadmin shortcuts, --password-stdin, GATEHOUSE_ADMIN_CA', async
   t.is((JSON.parse(l.out) as { results: string[] }).results.length, 1);
 });
 
+test('dscadmin terminate all_sessions by a wildcard pattern needs AUTH_ADMINISTRATOR: s alone is refused (exit 3)', async (t) => {
+  const f = await fixture(t);
+  const victims = [f.cache.create({ loginId: 'bob' }), f.cache.create({ loginId: 'carol' })];
+  const asAlice = { GATEHOUSE_ADMIN_PASSWORD: PASSWORDS.alice! };  // alice holds s and l, not the privilege
+  for (const words of [['terminate', 'all_sessions', '*'], ['session', 'terminate', 'all_sessions', '**', 'default'], ['terminate', 'all_sessions', 'b*']]) {
+    const r = await admin([...base(f), '-a', 'alice', 'dscadmin', ...words], '', asAlice);
+    t.is(r.code, 3, `${words.join(' ')}: ${r.out}${r.err}`);
+    t.regex(r.err, /^GHWAA0067E /m);
+    for (const v of victims) t.true(f.cache.validate(v.sessionId, { touch: false }).valid, words.join(' '));
+  }
+  // One login ID, no wildcard: s is enough.
+  const one = await admin([...base(f), '-a', 'alice', 'dscadmin', 'terminate', 'all_sessions', 'bob'], '', asAlice);
+  t.is(one.code, 0, one.err);
+  t.false(f.cache.validate(victims[0]!.sessionId).valid);
+  t.true(f.cache.validate(victims[1]!.sessionId, { touch: false }).valid);
+  // The privilege holder may.
+  const all = await admin([...base(f), '-a', 'sec_master', 'dscadmin', 'terminate', 'all_sessions', '*'], '', asAdmin);
+  t.is(all.code, 0, all.err);
+  t.false(f.cache.validate(victims[1]!.sessionId).valid);
+});
+
 test('one-shot exit statuses: 1 failed task, 3 authentication/authorization, 2 usage', async (t) => {
   const f = await fixture(t);
   const s = f.cache.create({ loginId: 'bob' });

@@ -4,6 +4,7 @@
 // with back-pressure, client aborts, upstream resets and WebSockets.
 import test, { type ExecutionContext } from 'ava';
 import http from 'node:http';
+import net from 'node:net';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,7 @@ import { reservedHeaderSet } from '../lib/proxy/forward-headers.js';
 import { InvalidArgumentError } from '../lib/session/errors.js';
 import { createCertificate } from '../lib/admin/x509.js';
 import {
-  closedPort, pattern, patternSha256, startEcho, startSink, startSlow, startSource, startStall, startWsEcho,
+  closedPort, pattern, patternSha256, startEaiSender, startEcho, startSink, startSlow, startSource, startStall, startWsEcho,
   type EchoReply, type TestBackend,
 } from './helpers/backends.js';
 
@@ -55,6 +56,7 @@ async function startProxy(t: ExecutionContext, junction: Junction, opts: ProxyOp
   server.on('upgrade', (req, socket, head) => {
     junction.upgrade(req, socket, head, {
       ...base(req),
+      ...(opts.onResponseHeaders !== undefined ? { onResponseHeaders: opts.onResponseHeaders } : {}),
       onFailure(kind, detail) {
         failures.push({ kind, detail });
         socket.end(`HTTP/1.1 ${STATUS[kind]} Failure\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
@@ -639,4 +641,62 @@ test('an upgrade the back-end refuses is relayed; no server is a 502; close() en
   await junction.close();
   await closed;
   t.is(open.readyState, WebSocket.CLOSED);
+});
+
+// ---------------------------------------------------------------- am-eai-* on every response path
+
+/** Sends an upgrade request on a raw socket; resolves with the response head (and what followed, after `send`). */
+function rawUpgrade(port: number, path: string, send = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('error', reject);
+    sock.on('data', (d: string) => {
+      text += d;
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      if (send !== '' && text.startsWith('HTTP/1.1 101') && !text.slice(end + 4).includes(send)) { if (!sock.writableEnded) sock.write(send); return; }
+      sock.destroy();
+      resolve(text);
+    });
+    sock.on('close', () => resolve(text));
+    sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+  });
+}
+
+test('am-eai-* response headers never reach the client, and the hook sees am-eai-server-task, on every response path', async (t) => {
+  const sender = await backend(t, startEaiSender('terminate all_sessions bob'));
+  const seen: Array<{ status: number; task: unknown }> = [];
+  const proxy = await startProxy(t, junctionFor(t, { point: '/app', servers: [sender.url] }), {
+    onResponseHeaders(status, headers) { seen.push({ status, task: headers['am-eai-server-task'] }); },
+  });
+  // A back-end error page (a plain response).
+  const plain = await send(proxy.port, '/app/x');
+  t.is(plain.status, 500);
+  t.is(plain.body.toString(), 'back-end error page');
+  t.false(Object.keys(plain.headers).some((n) => n.startsWith('am-eai-')), JSON.stringify(plain.headers));
+  // 101: switched, the tunnel works, no am-eai-* in the head.
+  const switched = await within(rawUpgrade(proxy.port, '/app/ws', 'ping'), '101');
+  t.regex(switched, /^HTTP\/1\.1 101 /);
+  t.regex(switched, /ping/);
+  t.notRegex(switched, /am-eai/i);
+  // A refused upgrade, relayed.
+  const refused = await within(rawUpgrade(proxy.port, '/app/other'), 'refused upgrade');
+  t.regex(refused, /^HTTP\/1\.1 403 /);
+  t.notRegex(refused, /am-eai/i);
+  t.deepEqual(seen.map((s) => s.status), [500, 101, 403]);
+  t.true(seen.every((s) => s.task === 'terminate all_sessions bob'));
+});
+
+test('an upgrade whose onResponseHeaders hook throws is refused with 502; nothing of the back-end answer is sent', async (t) => {
+  const sender = await backend(t, startEaiSender('terminate all_sessions bob'));
+  const proxy = await startProxy(t, junctionFor(t, { point: '/app', servers: [sender.url] }), {
+    onResponseHeaders() { throw new Error('hook broke'); },
+  });
+  for (const path of ['/app/ws', '/app/other']) {
+    const r = await within(rawUpgrade(proxy.port, path), path);
+    t.regex(r, /^HTTP\/1\.1 502 /, path);
+    t.notRegex(r, /am-eai|Switching|Forbidden/i, path);
+  }
 });

@@ -3,17 +3,20 @@
 // done from this test process through the shared-memory table, as any other
 // process on the host (the admin plane, a C program) would.
 import http from 'node:http';
+import net from 'node:net';
 import test from 'ava';
 import { WebSocket } from 'ws';
 import { SessionCache, TaskEngine, tasks } from '../lib/index.js';
 import { decodeCredential } from '../lib/proxy/creds.js';
-import { closedPort, startEcho, startSlow, startWsEcho, type EchoBackend, type EchoReply, type TestBackend, type WsEchoBackend } from './helpers/backends.js';
+import { localTarget } from '../lib/proxy/http-util.js';
+import { closedPort, startEaiSender, startEcho, startSlow, startWsEcho, type EchoBackend, type EchoReply, type TestBackend, type WsEchoBackend } from './helpers/backends.js';
 import { Browser, startGatehouse, type RunningGatehouse } from './helpers/gatehouse.js';
 
 const PW = 'correct horse battery';
 let gh: RunningGatehouse;
 let app: EchoBackend;
 let eai: EchoBackend;
+let eaiUpgrade: TestBackend;
 let slow: TestBackend;
 let ws: WsEchoBackend;
 let cache: SessionCache;
@@ -22,6 +25,7 @@ let engine: TaskEngine;
 test.before(async () => {
   app = await startEcho({ name: 'app' });
   eai = await startEcho({ name: 'eai', responseHeaders: { 'am-eai-server-task': 'terminate all_sessions eve' } });
+  eaiUpgrade = await startEaiSender('terminate all_sessions kim');
   slow = await startSlow(5000);
   ws = await startWsEcho();
   const down = await closedPort();
@@ -31,7 +35,7 @@ test.before(async () => {
       user('alice', { groups: ['staff', 'hr'], attributes: { department: 'HR' } }),
       user('bob', { maxConcurrentWebSessions: 2 }),
       user('dave', { maxConcurrentWebSessions: 'displace' }),
-      user('eve'), user('frank'), user('gina'), user('hank'), user('ivan'), user('jack'),
+      user('eve'), user('kim'), user('lena'), user('frank'), user('gina'), user('hank'), user('ivan'), user('jack'),
       user('carol', { accountValid: false }),
     ],
     config: {
@@ -46,6 +50,7 @@ test.before(async () => {
         '/down': { servers: [`http://127.0.0.1:${down}`] },
         '/slow': { servers: [slow.url], 'response-timeout': 1 },
         '/chat': { servers: [ws.url], c: ['iv_user'] },
+        '/eaiws': { servers: [eaiUpgrade.url], 'eai-trigger-urls': ['/eaiws/trigger*'] },
       },
     },
   });
@@ -56,7 +61,7 @@ test.before(async () => {
 test.after.always(async () => {
   cache?.close();
   await gh?.stop();
-  await Promise.all([app, eai, slow, ws].map((b) => b?.close()));
+  await Promise.all([app, eai, eaiUpgrade, slow, ws].map((b) => b?.close()));
 });
 
 const echo = (r: { body: string }): EchoReply => JSON.parse(r.body) as EchoReply;
@@ -320,4 +325,66 @@ test('dot-segments and backslashes are refused: a public junction is no way arou
   t.false(app.requests.some((r) => /\/\.|%2e|%5c|\\/i.test(r.url)));
   // Dots inside names are fine.
   t.is((await browser().fetch('/pub/file.v2..txt')).status, 200);
+});
+
+/** An upgrade request on a raw socket with a cookie; resolves with everything the proxy sent until it went quiet. */
+function upgradeHead(path: string, cookie: string): Promise<string> {
+  const u = new URL(gh.http);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname);
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('error', reject);
+    sock.on('data', (d: string) => {
+      text += d;
+      if (text.includes('\r\n\r\n')) { sock.destroy(); resolve(text); }
+    });
+    sock.on('close', () => resolve(text));
+    sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+  });
+}
+
+test('EAI on upgrades: am-eai-server-task on a 101 or a refused upgrade runs on a trigger URL only, and never reaches the client', async (t) => {
+  const actor = await loggedIn('alice');
+  let victim = await loggedIn('kim');
+  // Not a trigger URL: 101 and 403 relayed without the header; nothing runs.
+  for (const [path, status] of [['/eaiws/ws', 101], ['/eaiws/other', 403]] as const) {
+    const head = await upgradeHead(path, actor.cookieHeader()!);
+    t.true(head.startsWith(`HTTP/1.1 ${status} `), head);
+    t.notRegex(head, /am-eai/i, path);
+  }
+  t.is(echo(await victim.fetch('/app/')).headers['iv-user'], 'kim');
+  // A trigger URL: the task runs on the 101 and on the refused upgrade alike.
+  for (const [path, status] of [['/eaiws/trigger/ws', 101], ['/eaiws/trigger-refused', 403]] as const) {
+    const head = await upgradeHead(path, actor.cookieHeader()!);
+    t.true(head.startsWith(`HTTP/1.1 ${status} `), head);
+    t.notRegex(head, /am-eai/i, path);
+    t.regex((await victim.fetch('/app/')).body, /data-reason="all_sessions_terminated"/, path);
+    victim = await loggedIn('kim');
+  }
+  // A back-end error page on a plain request: stripped and run the same way.
+  const page = await actor.fetch('/eaiws/trigger-page');
+  t.is(page.status, 500);
+  t.false(Object.keys(page.headers).some((n) => n.startsWith('am-eai-')));
+  t.regex((await victim.fetch('/app/')).body, /data-reason="all_sessions_terminated"/);
+});
+
+test('a login target outside ASCII is percent-encoded into the redirect, and leaves exactly the session the browser holds', async (t) => {
+  const b = browser();
+  const r = await b.login('lena', PW, '/app/中文 x?q=é');
+  t.is(r.status, 302);
+  t.is(r.headers['location'], '/app/%E4%B8%AD%E6%96%87%20x?q=%C3%A9');
+  const sid = b.cookies.get('PD-H-SESSION-ID');
+  t.truthy(sid);
+  t.true(cache.validate(sid!, { touch: false }).valid);
+  t.is(cache.countSessions('lena').count, 1);
+  t.is(echo(await b.fetch('/app/x')).headers['iv-user'], 'lena');
+});
+
+test('localTarget: only local paths, always a valid Location value', (t) => {
+  t.is(localTarget('/中文', '/'), '/%E4%B8%AD%E6%96%87');
+  t.is(localTarget('/a b\u00e9', '/'), '/a%20b%C3%A9');
+  t.is(localTarget('/ok/x?y=1', '/'), '/ok/x?y=1');
+  for (const bad of ['/\ud800x', '/a\r\nSet-Cookie: x=1', '/a\u0000', '//evil', 'http://evil', '/\\evil', ''])
+    t.is(localTarget(bad, '/home'), '/home', JSON.stringify(bad));
 });

@@ -4,15 +4,17 @@
 // administration) on `/WebSEAL/<host>-<instance>/` for the terminate and
 // refresh tasks, `l` (list) for listings, `T` (traverse) to reach the object
 // through an ACL attached above it, and a separate system privilege,
-// AUTH_ADMINISTRATOR (as IFS Cloud names it), for signing everybody out.
+// AUTH_ADMINISTRATOR (as IFS Cloud names it), for signing everybody out and
+// for terminations by wildcard pattern (which can end everybody's sessions).
 // The policy file format is in acl-policy.ts and docs/admin.md.
-import type { TaskKind } from '../tasks/command.js';
+import type { TaskCommand, TaskKind } from '../tasks/command.js';
 import { MESSAGES } from './messages.js';
 import type { TaskMessage } from '../tasks/engine.js';
 
 /** What an admin request asks to do: a task kind, or an admin-plane action. */
 export type AdminAction =
   | TaskKind
+  | 'terminate_by_pattern'  // `session terminate all_sessions <pattern with *> ...`: can match every user
   | 'invalidate'        // POST /users/{id}/invalidate: account invalidation (+ end sessions)
   | 'server_list'       // `server list`, GET /servers
   | 'server_listtasks'  // `server listtasks`, GET /servers/{server}/tasks
@@ -23,7 +25,7 @@ export const ADMIN_ACTIONS: readonly AdminAction[] = [
   'terminate_session', 'terminate_all_sessions', 'refresh_all_sessions', 'help', 'signout_all_sessions',
   'list_sessions', 'list_sessions_pattern', 'dsc_terminate_session', 'dsc_terminate_all_sessions',
   'dsc_session_list', 'replica_set_list', 'replica_set_show',
-  'invalidate', 'server_list', 'server_listtasks', 'whoami', 'metrics',
+  'terminate_by_pattern', 'invalidate', 'server_list', 'server_listtasks', 'whoami', 'metrics',
 ];
 
 export type AuthnMethod = 'password' | 'token' | 'certificate';
@@ -86,6 +88,8 @@ export type Requirement =
 const S = (scope: Scope): Requirement => ({ kind: 'permission', letter: 's', scope });
 const L: Requirement = { kind: 'permission', letter: 'l', scope: 'list' };
 const AUTHENTICATED: Requirement = { kind: 'authenticated' };
+/** Actions that can end every session of the server: the global privilege and the signout scope. */
+const EVERYONE: Requirement = { kind: 'privilege', name: AUTH_ADMINISTRATOR, scope: 'signout' };
 
 const REQUIREMENTS: Readonly<Record<AdminAction, Requirement>> = {
   terminate_session: S('terminate'),
@@ -99,13 +103,39 @@ const REQUIREMENTS: Readonly<Record<AdminAction, Requirement>> = {
   dsc_session_list: L,
   replica_set_list: L,
   replica_set_show: L,
-  signout_all_sessions: { kind: 'privilege', name: AUTH_ADMINISTRATOR, scope: 'signout' },
+  signout_all_sessions: EVERYONE,
+  terminate_by_pattern: EVERYONE,
   help: AUTHENTICATED,
   server_list: AUTHENTICATED,
   server_listtasks: AUTHENTICATED,
   whoami: AUTHENTICATED,
   metrics: AUTHENTICATED,
 };
+
+/**
+ * The action a parsed task stands for: what every front door (the task
+ * route, /isam/pdadmin, and so the CLI and the C library) authorizes. Its
+ * kind, except that a termination whose user pattern holds a `*` (the
+ * pattern grammar's only wildcard) is `terminate_by_pattern`: `*`, `**`,
+ * `a*` ... can match every login ID, so any wildcard needs what signing out
+ * everyone needs. A pattern without `*` names one login ID (ASCII case
+ * aside) and needs `s`, as `terminate all_sessions` does. Listings by
+ * pattern stay `l`: they change nothing.
+ */
+export function actionOf(command: TaskCommand): AdminAction {
+  if (command.kind === 'dsc_terminate_all_sessions' && command.pattern.includes('*')) return 'terminate_by_pattern';
+  return command.kind;
+}
+
+/** Actions that change sessions or accounts: audited before they run (write-ahead). */
+export function changesState(action: AdminAction): boolean {
+  return STATE_CHANGING.has(action);
+}
+
+const STATE_CHANGING: ReadonlySet<AdminAction> = new Set<AdminAction>([
+  'terminate_session', 'terminate_all_sessions', 'refresh_all_sessions', 'signout_all_sessions',
+  'dsc_terminate_session', 'dsc_terminate_all_sessions', 'terminate_by_pattern', 'invalidate',
+]);
 
 /** What an action needs; undefined for a name that is no action (authorize() refuses it). */
 export function requirementOf(action: AdminAction): Requirement | undefined {

@@ -4,7 +4,7 @@
 // after repeated failures. The caller audits every failure.
 import type { UserRegistry } from '../registry/registry.js';
 import { effectiveScopes, type TokenStore } from './authn-tokens.js';
-import { parseAuthorization } from './authn-basic.js';
+import { parseAuthorization } from '../http-auth/authorization-header.js';
 import type { CertificateMap } from './authn-cert.js';
 import type { Lockout } from './authn-lockout.js';
 import type { AuthnMethod, Principal } from './acl.js';

@@ -1,13 +1,15 @@
-// context.ts -- what a route handler works with, and the two steps every
-// admin action shares: authorize (a denial is audited, then refused with
-// 403 and changes nothing) and audit the outcome (durably, before the reply).
+// context.ts -- what a route handler works with, and the steps every admin
+// action shares: authorize (a denial is audited, then refused with 403 and
+// changes nothing), write-ahead audit of an action that changes state (the
+// `started` line is durable before the action runs; if it cannot be written,
+// nothing runs and the answer is 503), and audit of the outcome.
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine, TaskMessage } from '../tasks/engine.js';
 import { authorize, type AdminAction, type AdminPolicy } from './acl.js';
-import type { AuditEntry, AuditLog } from './audit.js';
+import type { AuditEntry, AuditLog } from '../audit/index.js';
 import type { AuthenticatedPrincipal } from './authn.js';
 import { HttpError } from './http.js';
 import { MESSAGES } from './messages.js';
@@ -74,13 +76,55 @@ export function entry(ctx: RequestContext, fields: Omit<AuditEntry, 'initiator' 
   };
 }
 
-/** Writes an audit entry; a log that cannot be written fails the request (500) rather than going unrecorded. */
-export async function audit(ctx: RequestContext, fields: Omit<AuditEntry, 'initiator' | 'method' | 'source' | 'server'>): Promise<void> {
+type Fields = Omit<AuditEntry, 'initiator' | 'method' | 'source' | 'server'>;
+
+/** The 503 when the audit log cannot be written: nothing was done (or disclosed). */
+export function auditUnavailable(): HttpError {
+  return new HttpError(503, 'audit_unavailable',
+    'the audit log cannot be written, so the request was not carried out and nothing changed; see the server log');
+}
+
+function auditFailed(ctx: RequestContext, err: unknown, what: string): void {
+  ctx.admin.logger.error({ err: (err as Error).message, route: ctx.route, audit: ctx.admin.audit.path }, what);
+}
+
+/**
+ * Writes the audit entry of a read-only action before its reply; a log that
+ * cannot be written refuses the request (503) rather than leaving it unrecorded.
+ */
+export async function audit(ctx: RequestContext, fields: Fields): Promise<void> {
   try {
     await ctx.admin.audit.record(entry(ctx, fields));
   } catch (err) {
-    ctx.admin.logger.error({ err: (err as Error).message, route: ctx.route }, 'audit log write failed');
-    throw new HttpError(500, 'audit_unavailable', 'the audit log could not be written; the action may have taken effect');
+    auditFailed(ctx, err, 'audit log write failed; request refused');
+    throw auditUnavailable();
+  }
+}
+
+/**
+ * Write-ahead: records that an authorized action is about to run (outcome
+ * `started`), durably, before it runs. If the line cannot be written the
+ * action must not run: throws 503 audit_unavailable.
+ */
+export async function auditIntent(ctx: RequestContext, fields: Omit<Fields, 'outcome'>): Promise<void> {
+  try {
+    await ctx.admin.audit.record(entry(ctx, { ...fields, outcome: 'started' }));
+  } catch (err) {
+    auditFailed(ctx, err, 'audit log write failed; the action was not run');
+    throw auditUnavailable();
+  }
+}
+
+/**
+ * Records the outcome of an action that has run (its `started` line is on
+ * disk). A failure here is logged, not answered with an error: the action
+ * took effect, and a 5xx would invite the caller to repeat it.
+ */
+export async function auditOutcome(ctx: RequestContext, fields: Fields): Promise<void> {
+  try {
+    await ctx.admin.audit.record(entry(ctx, fields));
+  } catch (err) {
+    auditFailed(ctx, err, 'audit log write failed after the action ran; its started line is the record');
   }
 }
 
@@ -99,8 +143,17 @@ export async function permit(ctx: RequestContext, action: AdminAction, task?: st
   if (task !== undefined) ctx.note.task = task;
   const decision = authorize(principalOf(ctx), action, ctx.admin.policy());
   if (decision.allowed) return;
-  await audit(ctx, { kind: action, ...(task !== undefined ? { task } : {}), outcome: 'denied', detail: decision.detail });
+  await auditDenial(ctx, { kind: action, ...(task !== undefined ? { task } : {}), outcome: 'denied', detail: decision.detail });
   throw deniedError();
+}
+
+/** Records a denial. If the log cannot be written the answer is still the refusal (403): nothing runs either way. */
+export async function auditDenial(ctx: RequestContext, fields: Fields): Promise<void> {
+  try {
+    await ctx.admin.audit.record(entry(ctx, fields));
+  } catch (err) {
+    auditFailed(ctx, err, 'audit log write failed for a denial; refused anyway');
+  }
 }
 
 /** 404 unless `name` is this server's pdadmin name (`server list` shows it). */

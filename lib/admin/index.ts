@@ -11,8 +11,8 @@ export {
 } from './acl.js';
 export type { AdminAction, AdminPolicy, AclEntry, AuthnMethod, Decision, Principal, Requirement, Scope, SystemPrivilege } from './acl.js';
 export { parsePolicy, loadPolicy, protectedObject, PolicySource } from './acl-policy.js';
-export { AuditLog, redactTask, shortId } from './audit.js';
-export type { AuditEntry, AuditOutcome } from './audit.js';
+export { AuditLog, redactTask, shortId } from '../audit/index.js';
+export type { AuditEntry, AuditOutcome } from '../audit/index.js';
 export { TokenStore, createToken, revokeToken, readTokens, parseScopes, hashSecret, TOKEN_PATTERN } from './authn-tokens.js';
 export type { TokenRecord, TokenScope, CreatedToken } from './authn-tokens.js';
 export { MESSAGES as ADMIN_MESSAGE_IDS, ADMIN_MESSAGES } from './messages.js';

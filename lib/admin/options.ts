@@ -40,10 +40,21 @@ export interface LockoutOptions {
   readonly windowSeconds: number;
   /** How long a lockout lasts. Default 300. */
   readonly lockoutSeconds: number;
+  /**
+   * Failures of one principal from any addresses, since its last success,
+   * that lock the principal out (a guess spread over many source addresses).
+   * Default 2 x maxFailures.
+   */
+  readonly maxFailuresPerPrincipal: number;
+  /** The first principal lockout; each further failure doubles it. Default 1. */
+  readonly principalDelaySeconds: number;
+  /** The longest principal lockout, so nobody can lock an administrator out for longer. Default 900. */
+  readonly maxPrincipalDelaySeconds: number;
 }
 
 export const DEFAULT_LOCKOUT: LockoutOptions = Object.freeze({
   maxFailures: 5, maxFailuresPerAddress: 20, windowSeconds: 300, lockoutSeconds: 300,
+  maxFailuresPerPrincipal: 10, principalDelaySeconds: 1, maxPrincipalDelaySeconds: 900,
 });
 
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';

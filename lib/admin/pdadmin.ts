@@ -4,13 +4,15 @@
 // `server task <name> <task>` (the engine's grammar reads the whole
 // `server task ...` line). Every command is checked and authorized before
 // any runs: one unknown server, parse error or denial refuses the whole
-// request and nothing changes.
+// request and nothing changes. Then a `started` audit line for every command
+// is written (durably, in one group commit) before the first one runs: if the
+// log cannot be written, nothing runs (503).
 import { parseTask } from '../tasks/parse.js';
 import { TaskEngine, type TaskMessage } from '../tasks/engine.js';
 import type { AdminAction } from './acl.js';
-import { authorize } from './acl.js';
+import { actionOf, authorize } from './acl.js';
 import {
-  audit, deniedError, endedBy, messageIds, parseErrorMessage, principalOf, type Reply, type RequestContext,
+  auditDenial, auditIntent, auditOutcome, deniedError, endedBy, messageIds, parseErrorMessage, principalOf, type Reply, type RequestContext,
 } from './context.js';
 import { HttpError, checkTaskLength } from './http.js';
 import { MESSAGES } from './messages.js';
@@ -59,7 +61,7 @@ function plan(ctx: RequestContext, command: string, index: number, count: number
     if (!parsed.ok)
       throw new HttpError(400, 'bad_task', `${where} does not parse: ${parsed.error.text}; no command ran`, { messages: [parseErrorMessage(parsed.error)] });
     if (parsed.serverName !== undefined && parsed.serverName !== serverName) throw unknownServer(parsed.serverName);
-    return { command, action: parsed.command.kind, task: command };
+    return { command, action: actionOf(parsed.command), task: command };
   }
   throw new HttpError(400, 'bad_request',
     `${where} is not supported: use server list, server listtasks <server-name> or server task <server-name> <task>; no command ran`);
@@ -77,7 +79,7 @@ export async function pdadmin(ctx: RequestContext): Promise<Reply> {
   if (refused >= 0) {
     for (const [i, p] of planned.entries()) {
       const d = decisions[i]!;
-      await audit(ctx, {
+      await auditDenial(ctx, {
         kind: p.action, task: p.command, outcome: 'denied',
         detail: d.allowed ? `not run: command ${refused + 1} was refused` : d.detail,
       });
@@ -85,6 +87,8 @@ export async function pdadmin(ctx: RequestContext): Promise<Reply> {
     throw deniedError(`command ${refused + 1} of ${planned.length}; no command ran`);
   }
 
+  // Write-ahead, all or nothing: every command's started line is on disk before the first runs.
+  await Promise.all(planned.map((p) => auditIntent(ctx, { kind: p.action, task: p.command })));
   const results: CommandResult[] = [];
   for (const p of planned) results.push(await run(ctx, p));
   const lines: string[] = [];
@@ -98,13 +102,13 @@ export async function pdadmin(ctx: RequestContext): Promise<Reply> {
 
 async function run(ctx: RequestContext, p: Planned): Promise<CommandResult> {
   if (p.action === 'server_list' || p.action === 'server_listtasks') {
-    await audit(ctx, { kind: p.action, task: p.command, outcome: 'allowed' });
+    await auditOutcome(ctx, { kind: p.action, task: p.command, outcome: 'allowed' });
     const lines = p.action === 'server_list' ? [ctx.admin.engine.serverName] : [...TaskEngine.taskList()];
     return { command: p.command, ok: true, results: lines, messages: [] };
   }
   const liveBefore = p.action === 'signout_all_sessions' ? ctx.admin.cache.stats().live : 0;
   const r = ctx.admin.engine.run(p.task!);
-  await audit(ctx, {
+  await auditOutcome(ctx, {
     kind: p.action, task: p.command, outcome: r.ok ? 'allowed' : 'failed', ended: endedBy(r, liveBefore), detail: messageIds(r),
   });
   return { command: p.command, ok: r.ok, results: [...r.results], messages: [...r.messages] };

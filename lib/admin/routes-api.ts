@@ -4,10 +4,10 @@
 import { parseTask } from '../tasks/parse.js';
 import { TaskEngine } from '../tasks/engine.js';
 import {
-  ADMIN_ACTIONS, authorize, permissionsOf, privilegesOf,
+  ADMIN_ACTIONS, actionOf, authorize, changesState, permissionsOf, privilegesOf,
 } from './acl.js';
 import {
-  audit, endedBy, messageIds, parseErrorMessage, permit, principalOf, requireServer, type Reply, type RequestContext,
+  audit, auditIntent, auditOutcome, endedBy, messageIds, parseErrorMessage, permit, principalOf, requireServer, type Reply, type RequestContext,
 } from './context.js';
 import { HttpError, checkTaskLength } from './http.js';
 import type { TaskRequest } from './schemas.js';
@@ -74,11 +74,13 @@ export async function runTask(ctx: RequestContext): Promise<Reply> {
     throw new HttpError(400, 'bad_task', `the task does not parse: ${parsed.error.text}`, { messages: [parseErrorMessage(parsed.error)] });
   }
   if (parsed.serverName !== undefined) requireServer(ctx, parsed.serverName);
-  const kind = parsed.command.kind;
+  const kind = actionOf(parsed.command);
   await permit(ctx, kind, task);
+  const writeAhead = changesState(kind);
+  if (writeAhead) await auditIntent(ctx, { kind, task });
   const liveBefore = kind === 'signout_all_sessions' ? ctx.admin.cache.stats().live : 0;
   const r = ctx.admin.engine.run(task, ctx.params.server!);
-  await audit(ctx, {
+  await (writeAhead ? auditOutcome : audit)(ctx, {
     kind, task, outcome: r.ok ? 'allowed' : 'failed', ended: endedBy(r, liveBefore), detail: messageIds(r),
   });
   return { status: 200, body: { ok: r.ok, results: r.results, messages: r.messages }, outcome: r.ok ? 'allowed' : 'failed' };

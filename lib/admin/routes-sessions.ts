@@ -7,7 +7,9 @@ import type { SessionView } from '../session/cache.js';
 import { checkLoginId } from '../session/checks.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import { tasks } from '../tasks/builders.js';
-import { audit, endedBy, messageIds, permit, type Reply, type RequestContext } from './context.js';
+import {
+  audit, auditIntent, auditOutcome, endedBy, messageIds, permit, type Reply, type RequestContext,
+} from './context.js';
 import { HttpError } from './http.js';
 import type { InvalidateRequest } from './schemas.js';
 import type { z } from 'zod';
@@ -76,9 +78,10 @@ export async function listSessions(ctx: RequestContext): Promise<Reply> {
 export async function terminateSession(ctx: RequestContext): Promise<Reply> {
   const t = arg(() => tasks.terminateSession(ctx.params.userSessionId!));
   await permit(ctx, 'terminate_session', t.text);
+  await auditIntent(ctx, { kind: 'terminate_session', task: t.text });
   const r = ctx.admin.engine.run(t);
   const ended = endedBy(r);
-  await audit(ctx, { kind: 'terminate_session', task: t.text, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) });
+  await auditOutcome(ctx, { kind: 'terminate_session', task: t.text, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) });
   if (!r.ok) {
     const otherServer = r.messages.some((m) => m.id === 'GHWAT0052E');
     throw new HttpError(otherServer ? 404 : 400, otherServer ? 'unknown_server' : 'bad_request',
@@ -92,8 +95,9 @@ export async function terminateUserSessions(ctx: RequestContext): Promise<Reply>
   const task = tasks.terminateAllSessions(loginId).text;
   await permit(ctx, 'terminate_all_sessions', task);
   requireUser(ctx, loginId);
+  await auditIntent(ctx, { kind: 'terminate_all_sessions', task });
   const ended = ctx.admin.cache.terminateAllSessions(loginId);
-  await audit(ctx, { kind: 'terminate_all_sessions', task, outcome: 'allowed', ended });
+  await auditOutcome(ctx, { kind: 'terminate_all_sessions', task, outcome: 'allowed', ended });
   return { status: 200, body: { ended }, outcome: 'allowed' };
 }
 
@@ -102,17 +106,19 @@ export async function refreshUserSessions(ctx: RequestContext): Promise<Reply> {
   const task = tasks.refreshAllSessions(loginId).text;
   await permit(ctx, 'refresh_all_sessions', task);
   requireUser(ctx, loginId);
+  await auditIntent(ctx, { kind: 'refresh_all_sessions', task });
   const refreshed = ctx.admin.cache.refreshAllSessions(loginId);
-  await audit(ctx, { kind: 'refresh_all_sessions', task, outcome: 'allowed', detail: `${refreshed} session(s) marked for refresh` });
+  await auditOutcome(ctx, { kind: 'refresh_all_sessions', task, outcome: 'allowed', detail: `${refreshed} session(s) marked for refresh` });
   return { status: 200, body: { refreshed }, outcome: 'allowed' };
 }
 
 export async function signOutEveryone(ctx: RequestContext): Promise<Reply> {
   const task = tasks.signOutEveryone().text;
   await permit(ctx, 'signout_all_sessions', task);
+  await auditIntent(ctx, { kind: 'signout_all_sessions', task });
   const liveBefore = ctx.admin.cache.stats().live;
   const epoch = ctx.admin.cache.signOutEveryone();
-  await audit(ctx, { kind: 'signout_all_sessions', task, outcome: 'allowed', ended: liveBefore, detail: `new epoch ${epoch}` });
+  await auditOutcome(ctx, { kind: 'signout_all_sessions', task, outcome: 'allowed', ended: liveBefore, detail: `new epoch ${epoch}` });
   return { status: 200, body: { epoch }, outcome: 'allowed' };
 }
 
@@ -128,8 +134,9 @@ export async function invalidateUser(ctx: RequestContext): Promise<Reply> {
   await permit(ctx, 'invalidate', task);
   if (ctx.admin.registry.lookup(loginId) === undefined)
     throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}' in the registry`);
+  await auditIntent(ctx, { kind: 'invalidate', task });
   await ctx.admin.registry.update(loginId, { accountValid: false });
   const ended = endSessions ? ctx.admin.cache.terminateAllSessions(loginId) : 0;
-  await audit(ctx, { kind: 'invalidate', task, outcome: 'allowed', ended, detail: endSessions ? 'account invalidated, sessions ended' : 'account invalidated' });
+  await auditOutcome(ctx, { kind: 'invalidate', task, outcome: 'allowed', ended, detail: endSessions ? 'account invalidated, sessions ended' : 'account invalidated' });
   return { status: 200, body: { accountValid: false, ended }, outcome: 'allowed' };
 }

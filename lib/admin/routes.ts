@@ -61,7 +61,7 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'POST', path: '/api/v1/servers/{server}/tasks', operationId: 'runTask', summary: 'Run one server task (`server task <server> <task>`).',
-    auth: 'required', permission: 'by task kind: s for terminate/refresh, l for list, AUTH_ADMINISTRATOR for signout all_sessions, none for help',
+    auth: 'required', permission: 'by task kind: s for terminate/refresh, l for list, AUTH_ADMINISTRATOR for signout all_sessions and for session terminate all_sessions with a * pattern, none for help',
     body: { schema: S.TaskRequest }, responses: ok(S.TaskResponse, 'The task ran; ok is false when it failed (see messages)'), handler: api.runTask,
   },
   {

@@ -13,7 +13,7 @@ import { createMetrics } from '../metrics.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import { DEFAULT_POLICY } from './acl.js';
 import { PolicySource, protectedObject } from './acl-policy.js';
-import { AuditLog } from './audit.js';
+import { AuditLog } from '../audit/index.js';
 import { Authenticator } from './authn.js';
 import { CertificateMap } from './authn-cert.js';
 import { Lockout } from './authn-lockout.js';

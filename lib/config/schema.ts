@@ -103,6 +103,15 @@ export const configSchema = z.strictObject({
     http: z.union([z.literal(false), listener]).default({ host: '127.0.0.1', port: 8080 }),
     https: z.union([z.literal(false), tlsListener]).default(false),
     'keep-alive-timeout': seconds(3600).default(5),
+    // `[server] client-connect-timeout`: a client's request head (and the proxy's own forms) must arrive within this.
+    'client-connect-timeout': seconds(3600).default(30),
+    // `[server] intra-connection-timeout`: the longest silence while a request (head or body) is arriving.
+    'intra-connection-timeout': seconds(3600).default(60),
+    // A whole request, body included, must arrive within this; 0 = no limit (streaming uploads).
+    'request-timeout': seconds(86400).default(0),
+  }).superRefine((l, ctx) => {
+    if (l['request-timeout'] !== 0 && l['request-timeout'] < l['client-connect-timeout'])
+      ctx.addIssue({ code: 'custom', path: ['request-timeout'], message: 'must be 0 or at least client-connect-timeout' });
   }).prefault({}),
   session: z.strictObject({
     'max-entries': z.number().int().min(1).max(1 << 24).default(4096),

@@ -10,7 +10,7 @@ import type { InvalidReason } from '../session/reasons.js';
 import { readCookie, sessionCookie } from './cookies.js';
 import type { SessionView } from '../session/cache.js';
 import type { GatewayDeps, LoginResponder } from './gateway.js';
-import { parseAuthorization } from '../admin/authn-basic.js';
+import { parseAuthorization } from '../http-auth/authorization-header.js';
 import { sendHtml } from './http-util.js';
 import { ACCOUNT_INVALID, LOGIN_FAILED } from './pkms.js';
 import type { SessionStarter } from './session-start.js';

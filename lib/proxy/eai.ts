@@ -5,7 +5,7 @@
 // never lets the header reach the browser.
 import type { Logger } from 'pino';
 import type { JunctionConfig } from '../config/schema.js';
-import { redactTask } from '../admin/audit.js';
+import { redactTask } from '../audit/index.js';
 import { parseTask } from '../tasks/parse.js';
 import { endedBy, messageIds } from '../tasks/response-facts.js';
 import type { TaskEngine, TaskResponse } from '../tasks/engine.js';
@@ -24,7 +24,8 @@ export interface EaiRecord {
   path: string;
   clientAddress: string;
   task: string;
-  outcome: 'allowed' | 'denied' | 'failed';
+  /** started: about to run; its record must be durable first (the callback throws if it is not). */
+  outcome: 'started' | 'allowed' | 'denied' | 'failed';
   ended?: number;
   detail?: string;
 }
@@ -61,14 +62,17 @@ export class EaiTrigger {
   /**
    * Removes the header from a response (always, trigger URL or not: a
    * back-end cannot leak it to browsers) and runs it when the path is a
-   * trigger URL. Returns the task's response when one ran.
+   * trigger URL, both as received and in its canonical (decoded) form:
+   * a path that is a trigger in only one reading runs nothing. Called for
+   * every response a back-end sends through the junction, upgrades
+   * included. Returns the task's response when one ran.
    */
-  handle(path: string, headers: Record<string, string | string[]>, clientAddress: string): TaskResponse | undefined {
+  handle(path: string, canonical: string, headers: Record<string, string | string[]>, clientAddress: string): TaskResponse | undefined {
     // The junction hands response headers over with lower-case names.
     const value = headers[EAI_TASK_HEADER];
     if (value === undefined) return undefined;
     delete headers[EAI_TASK_HEADER];
-    if (!this.#isTrigger(path)) return undefined;
+    if (!this.#isTrigger(path) || (canonical !== path && !this.#isTrigger(canonical))) return undefined;
     const tasks = Array.isArray(value) ? value : [value];
     let last: TaskResponse | undefined;
     for (const task of tasks) last = this.#run(task.trim(), path, clientAddress);
@@ -82,6 +86,12 @@ export class EaiTrigger {
       const detail = parsed.ok ? `task ${parsed.command.kind} is not granted to this junction (eai-tasks)` : parsed.error.text;
       this.#log.warn({ junction: this.#point, path, detail }, 'EAI server task refused');
       this.#record({ ...base, outcome: 'denied', detail });
+      return undefined;
+    }
+    try {
+      this.#record({ ...base, outcome: 'started' });  // write-ahead: no record, no run
+    } catch (err) {
+      this.#log.error({ junction: this.#point, path, err: (err as Error).message }, 'EAI server task not run: the audit log cannot be written');
       return undefined;
     }
     const r = this.#engine.run(parsed.canonical);

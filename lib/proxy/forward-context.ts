@@ -2,7 +2,7 @@
 // request (identity, client facts, callbacks) and how transport errors map
 // to the three failures the pipeline renders (502, 503, 504).
 import type { BackendPool, Backend } from './backend-pool.js';
-import type { ResponseHeaders } from './forward-headers.js';
+import { EAI_TASK_HEADER, responseHeaders, type ResponseHeaders } from './forward-headers.js';
 
 /** bad_gateway = 502, unavailable = 503, timeout = 504. */
 export type ForwardFailure = 'bad_gateway' | 'unavailable' | 'timeout';
@@ -14,13 +14,17 @@ export interface ForwardContext {
   secure: boolean;
   /** Identity headers to add (iv-user, iv-groups, ...) after the client's were stripped. */
   identity: Record<string, string>;
-  /** May mutate `headers` (the EAI hook removes am-eai-server-task); called before writeHead. */
+  /**
+   * May mutate `headers` (the EAI hook removes am-eai-server-task); called
+   * before anything of the response reaches the client, on every response
+   * path: plain, back-end error pages, 101 and refused upgrades.
+   */
   onResponseHeaders?(status: number, headers: Record<string, string | string[]>): void;
   /** Nothing has been sent to the client yet: the pipeline renders the 502/503/504 page. */
   onFailure(kind: ForwardFailure, detail: string): void;
 }
 
-export type UpgradeContext = Omit<ForwardContext, 'onResponseHeaders' | 'onFailure'> & {
+export type UpgradeContext = Omit<ForwardContext, 'onFailure'> & {
   /** Nothing has been written to the socket yet: the pipeline writes the error response. */
   onFailure(kind: ForwardFailure, detail: string): void;
 };
@@ -85,3 +89,18 @@ export class ResponseRejectedError extends Error {
 }
 
 export type { ResponseHeaders };
+
+/**
+ * The back-end's response headers as the client may see them. The one place
+ * every response path (forward-http, upgrade: 101 and refused) goes through:
+ * hop-by-hop and am-eai-* headers removed, the pipeline's hook run on
+ * am-eai-server-task, which is removed afterwards whatever the hook did.
+ * Throws what the hook throws; nothing has been sent then.
+ */
+export function clientResponseHeaders(ctx: Pick<ForwardContext, 'onResponseHeaders'>, status: number,
+  raw: Readonly<Record<string, string | string[] | undefined>>): ResponseHeaders {
+  const headers = responseHeaders(raw);
+  ctx.onResponseHeaders?.(status, headers);
+  if (headers[EAI_TASK_HEADER] !== undefined) delete headers[EAI_TASK_HEADER];
+  return headers;
+}

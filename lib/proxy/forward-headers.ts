@@ -2,8 +2,8 @@
 // Client -> back-end: hop-by-hop headers go, every identity-looking header a
 // client sent goes (iv-*, iv_*, am-eai-*, reserved names), the session cookies
 // leave the Cookie header, X-Forwarded-* are set, and only then the proxy's own
-// identity headers are added. Back-end -> client: hop-by-hop headers go;
-// everything else, Set-Cookie arrays included, passes unchanged.
+// identity headers are added. Back-end -> client: hop-by-hop and am-eai-*
+// headers go; everything else, Set-Cookie arrays included, passes unchanged.
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) besides Proxy-* and those Connection names. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection']);
@@ -177,10 +177,15 @@ export function requestHeaders(input: RequestHeaderInput): RequestHeaders {
 
 export type ResponseHeaders = Record<string, string | string[]>;
 
+/** The EAI trigger's response header: kept by responseHeaders for the EAI hook, never relayed. */
+export const EAI_TASK_HEADER = 'am-eai-server-task';
+
 /**
- * The back-end's response headers without hop-by-hop ones. undici hands
- * them over with lower-case names, repeated names as arrays (Set-Cookie
- * stays a list).
+ * The back-end's response headers without hop-by-hop ones and without
+ * am-eai-* headers (meant for the proxy, never a browser) except
+ * am-eai-server-task, left for the EAI hook (clientResponseHeaders removes
+ * it). undici hands them over with lower-case names, repeated names as
+ * arrays (Set-Cookie stays a list).
  */
 export function responseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): ResponseHeaders {
   const conn = headers['connection'];
@@ -190,6 +195,7 @@ export function responseHeaders(headers: Readonly<Record<string, string | string
     const value = headers[name];
     // `__proto__` would set the copy's prototype instead of a header.
     if (value === undefined || isHopByHop(name, listed) || name === '__proto__') continue;
+    if (name.charCodeAt(0) === 97 /* a */ && name.startsWith('am-eai-') && name !== EAI_TASK_HEADER) continue;
     out[name] = Array.isArray(value) ? [...value] : value;
   }
   return out;

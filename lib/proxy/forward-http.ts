@@ -8,10 +8,9 @@ import type { Dispatcher } from 'undici';
 import type { Backend } from './backend-pool.js';
 import { ClientAbortError, ForwardBody } from './forward-body.js';
 import {
-  describe, failureKind, isConnectFailure, ResponseRejectedError, withHost,
-  type ForwardContext, type ForwardFailure, type ForwardPlan,
+  clientResponseHeaders, describe, failureKind, isConnectFailure, ResponseRejectedError, withHost,
+  type ForwardContext, type ForwardFailure, type ForwardPlan, type ResponseHeaders,
 } from './forward-context.js';
-import { responseHeaders } from './forward-headers.js';
 
 /** A reason phrase Node accepts unchanged; otherwise Node picks the standard one. */
 const SAFE_REASON = /^[\t\x20-\x7e]{1,128}$/;
@@ -80,9 +79,9 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, raw: Record<string, string | string[] | undefined>, reason: string | undefined): void {
     if (status < 200 || this.#clientGone) return; // 1xx are not relayed; a gone client is being aborted
-    const headers = responseHeaders(raw);
+    let headers: ResponseHeaders;
     try {
-      this.#ctx.onResponseHeaders?.(status, headers);
+      headers = clientResponseHeaders(this.#ctx, status, raw);
     } catch (err) {
       controller.abort(new ResponseRejectedError(`onResponseHeaders failed: ${err instanceof Error ? err.message : String(err)}`));
       return;

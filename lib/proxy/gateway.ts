@@ -22,9 +22,12 @@ import { Junction, type ForwardContext, type ForwardFailure } from './junction.j
 import type { ResponseHeaders } from './forward-headers.js';
 import type { Pages, PageName } from './pages.js';
 import { reasonText } from './reason-text.js';
+import { canonicalPath } from './request-path.js';
 import { Pkms } from './pkms.js';
 import { BasicAuth } from './basic-auth.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
+
+const AMBIGUOUS_PATH = 'The request path could be read differently by a back-end (dot-segments, encoded slashes or backslashes, control bytes, path parameters next to dots).';
 
 export interface GatewayDeps {
   config: Config;
@@ -113,9 +116,11 @@ export class Gateway implements LoginResponder {
     if (url.charCodeAt(0) !== 47 /* / */) { this.#page(res, 400, 'bad_request', { ERROR: 'The request target must be a path.' }); return; }
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    if (ambiguousPath(path)) { this.#page(res, 400, 'bad_request', { ERROR: 'The request path has dot-segments or backslashes.' }); return; }
-    if (path.startsWith('/pkms')) { this.#pkms.handle(req, res, path).catch((err) => this.#internal(res, err)); return; }
-    const route = this.#match(path);
+    const canonical = canonicalPath(path);
+    if (canonical === undefined) { this.#page(res, 400, 'bad_request', { ERROR: AMBIGUOUS_PATH }); return; }
+    if (path.startsWith('/pkms') || canonical.startsWith('/pkms')) { this.#pkms.handle(req, res, path).catch((err) => this.#internal(res, err)); return; }
+    const route = this.#route(path, canonical);
+    if (route === null) { this.#page(res, 400, 'bad_request', { ERROR: AMBIGUOUS_PATH }); return; }
     if (route === undefined) { this.#page(res, 404, 'not_found', { URL: url }); return; }
     const secure = (req.socket as TLSSocket).encrypted === true;
     const sid = readCookie(req.headers.cookie, this.cookieName(secure));
@@ -129,7 +134,7 @@ export class Gateway implements LoginResponder {
       if (timed) this.#d.metrics!.validated(started);
       if (r.valid) {
         const cred = this.#credential(r.session);
-        if (cred !== undefined) { this.#forward(req, res, route, path, cred, secure); return; }
+        if (cred !== undefined) { this.#forward(req, res, route, path, canonical, cred, secure); return; }
         stale = 'terminated';
       } else {
         stale = r.reason;
@@ -139,12 +144,12 @@ export class Gateway implements LoginResponder {
       this.#basic.login(req, res, url, secure, stale).then((view) => {
         if (view === undefined) return;
         const cred = this.#credential(view);
-        if (cred !== undefined) this.#forward(req, res, route, path, cred, secure);
+        if (cred !== undefined) this.#forward(req, res, route, path, canonical, cred, secure);
         else this.loginPage(req, res, url, secure, 'terminated');
       }).catch((err) => this.#internal(res, err));
       return;
     }
-    if (route.config.public) { this.#forward(req, res, route, path, null, secure); return; }
+    if (route.config.public) { this.#forward(req, res, route, path, canonical, null, secure); return; }
     this.loginPage(req, res, url, secure, stale);
   };
 
@@ -169,7 +174,10 @@ export class Gateway implements LoginResponder {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const route = url.startsWith('/') && !path.startsWith('/pkms') && !ambiguousPath(path) ? this.#match(path) : undefined;
+    const canonical = url.startsWith('/') ? canonicalPath(path) : undefined;
+    if (canonical === undefined) { rejectUpgrade(socket, 400, 'Bad Request'); return; }
+    const route = path.startsWith('/pkms') || canonical.startsWith('/pkms') ? undefined : this.#route(path, canonical);
+    if (route === null) { rejectUpgrade(socket, 400, 'Bad Request'); return; }
     if (route === undefined) { rejectUpgrade(socket, 404, 'Not Found'); return; }
     const secure = (req.socket as TLSSocket).encrypted === true;
     const sid = readCookie(req.headers.cookie, this.cookieName(secure));
@@ -185,6 +193,8 @@ export class Gateway implements LoginResponder {
       clientAddress: clientAddr,
       secure,
       identity: route.identity.build(cred, clientAddr),
+      // The same EAI handling as every other response (101 or a refused upgrade).
+      onResponseHeaders: (_status, headers) => { route.eai.handle(path, canonical, headers, clientAddr); },
       onFailure: (kind) => rejectUpgrade(socket, FAILURE_PAGES[kind][0], kind),
     });
   };
@@ -192,6 +202,17 @@ export class Gateway implements LoginResponder {
   #match(path: string): Route | undefined {
     for (const r of this.#routes) if (r.junction.matches(path)) return r;
     return undefined;
+  }
+
+  /**
+   * The junction for a path, decided on both the literal and the canonical
+   * (decoded) path; null when the two disagree (`/%61pp/x` or `/app;x/y`
+   * under a `/` junction): a back-end would serve another junction's resource.
+   */
+  #route(path: string, canonical: string): Route | null | undefined {
+    const route = this.#match(path);
+    if (canonical === path) return route;
+    return this.#match(canonical) === route ? route : null;
   }
 
   /**
@@ -216,12 +237,12 @@ export class Gateway implements LoginResponder {
     return c;
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, route: Route, path: string, cred: SessionCredential | null, secure: boolean): void {
+  #forward(req: IncomingMessage, res: ServerResponse, route: Route, path: string, canonical: string, cred: SessionCredential | null, secure: boolean): void {
     // Where the proxy takes basic authentication, the Authorization header is
     // its own credential (the user's password): never passed on (the reference's `-b filter`).
     if (req.headers.authorization !== undefined && this.#basic.enabledFor(secure)) dropHeader(req, 'authorization');
     const addr = clientAddress(req);
-    route.junction.forward(req, res, new RouteForward(route, path, addr, secure, route.identity.build(cred, addr), req, res, this.#failurePage));
+    route.junction.forward(req, res, new RouteForward(route, path, canonical, addr, secure, route.identity.build(cred, addr), req, res, this.#failurePage));
   }
 
   /** The 502/503/504 page for a request whose back-end failed before answering. */
@@ -252,6 +273,7 @@ type FailurePage = (route: Route, req: IncomingMessage, res: ServerResponse, kin
 class RouteForward implements ForwardContext {
   readonly #route: Route;
   readonly #path: string;
+  readonly #canonical: string;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #failurePage: FailurePage;
@@ -259,10 +281,11 @@ class RouteForward implements ForwardContext {
   readonly secure: boolean;
   readonly identity: Readonly<Record<string, string>>;
 
-  constructor(route: Route, path: string, clientAddress: string, secure: boolean, identity: Readonly<Record<string, string>>,
+  constructor(route: Route, path: string, canonical: string, clientAddress: string, secure: boolean, identity: Readonly<Record<string, string>>,
     req: IncomingMessage, res: ServerResponse, failurePage: FailurePage) {
     this.#route = route;
     this.#path = path;
+    this.#canonical = canonical;
     this.clientAddress = clientAddress;
     this.secure = secure;
     this.identity = identity;
@@ -272,31 +295,12 @@ class RouteForward implements ForwardContext {
   }
 
   onResponseHeaders(_status: number, headers: ResponseHeaders): void {
-    this.#route.eai.handle(this.#path, headers, this.clientAddress);
+    this.#route.eai.handle(this.#path, this.#canonical, headers, this.clientAddress);
   }
 
   onFailure(kind: ForwardFailure, detail: string): void {
     this.#failurePage(this.#route, this.#req, this.#res, kind, detail);
   }
-}
-
-/**
- * A path a back-end could read differently from the junction match:
- * dot-segments (also percent-encoded) or backslashes. `/pub/../app/x` must
- * never reach a back-end that serves `/app` behind a login. Refused, not
- * normalised, so the proxy and the back-end can never disagree.
- */
-export function ambiguousPath(path: string): boolean {
-  // The usual path holds no dot, percent sign or backslash: one scan, no regular expression.
-  let i = 0;
-  for (; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 46 || c === 37 || c === 92) break;  // '.', '%', backslash
-  }
-  if (i === path.length) return false;
-  if (path.includes('\\') || /%5c/i.test(path)) return true;
-  const p = path.includes('%') ? path.replace(/%2e/gi, '.') : path;
-  return /\/\.\.?(?:\/|$)/.test(p);
 }
 
 /** Removes a header from a request before it is forwarded (the junction copies rawHeaders). */

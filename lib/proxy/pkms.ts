@@ -7,7 +7,7 @@ import type { UserRecord } from '../registry/registry.js';
 import type { AuthMethod } from '../session/reasons.js';
 import { clearCookie, readCookie, sessionCookie } from './cookies.js';
 import type { GatewayDeps, LoginResponder } from './gateway.js';
-import { BodyError, localTarget, readForm, redirect, sendHtml } from './http-util.js';
+import { BodyError, formLimits, localTarget, readForm, redirect, sendHtml } from './http-util.js';
 import { PENDING_COOKIE, PendingLogins } from './pending-login.js';
 import { SessionStarter } from './session-start.js';
 
@@ -45,7 +45,7 @@ export class Pkms {
     if (req.method !== 'POST') { req.resume(); this.#gw.loginPage(req, res, fallback, secure, undefined); return; }
     let form: URLSearchParams;
     try {
-      form = await readForm(req);
+      form = await readForm(req, formLimits(this.#d.config));
     } catch (err) {
       if (!(err instanceof BodyError)) throw err;
       sendHtml(res, err.status, this.#d.pages.render('bad_request', { ERROR: err.message }));
@@ -87,9 +87,15 @@ export class Pkms {
     const clearPending = clearCookie(PENDING_COOKIE, { secure, path: '/pkmsdisplace' });
     switch (r.kind) {
       case 'started':
+        try {
+          redirect(res, url, { 'set-cookie': [sessionCookie(name, r.session.sessionId, { secure }), clearPending] });
+        } catch (err) {
+          // A reply that fails must not leave a session nobody holds (it counts against the policy).
+          this.#d.cache.logout(r.session.sessionId);
+          throw err;
+        }
         this.#d.metrics?.login(method, 'ok');
         this.#d.logger.info({ user: user.id, method, displaced: r.displaced || undefined }, 'login');
-        redirect(res, url, { 'set-cookie': [sessionCookie(name, r.session.sessionId, { secure }), clearPending] });
         return;
       case 'prompt_displacement': {
         this.#d.metrics?.login(method, 'prompt_displacement');
@@ -124,7 +130,7 @@ export class Pkms {
 
   async #displace(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
     if (req.method === 'POST') {
-      try { await readForm(req); } catch (err) { if (!(err instanceof BodyError)) throw err; }
+      try { await readForm(req, formLimits(this.#d.config)); } catch (err) { if (!(err instanceof BodyError)) throw err; }
     } else {
       req.resume();
     }

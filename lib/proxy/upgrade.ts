@@ -3,7 +3,8 @@
 // (same connect timeout, TLS options, passive health and header rules); on
 // 101 the back-end socket is handed over and the two sockets are piped. A
 // back-end that refuses the upgrade (401, 404 ...) has its response relayed
-// verbatim, then the client connection is closed.
+// verbatim, then the client connection is closed. Both answers' headers go
+// through clientResponseHeaders, as a plain response's do (the EAI hook).
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,9 +12,9 @@ import type { Dispatcher } from 'undici';
 import type { Backend } from './backend-pool.js';
 import { ClientAbortError } from './forward-body.js';
 import {
-  describe, failureKind, isConnectFailure, withHost, type ForwardFailure, type ForwardPlan, type UpgradeContext,
+  clientResponseHeaders, describe, failureKind, isConnectFailure, ResponseRejectedError, withHost,
+  type ForwardFailure, type ForwardPlan, type ResponseHeaders, type UpgradeContext,
 } from './forward-context.js';
-import { responseHeaders } from './forward-headers.js';
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
@@ -88,7 +89,7 @@ export class UpgradeExchange {
         if (this.#clientGone) controller.abort(new ClientAbortError('client closed the connection'));
       },
       onRequestUpgrade: (_controller, status, headers, upstream) => this.#onUpgraded(status, headers, upstream),
-      onResponseStart: (_controller, status, headers, reason) => this.#onRefused(status, headers, reason),
+      onResponseStart: (controller, status, headers, reason) => this.#onRefused(controller, status, headers, reason),
       onResponseData: (controller, chunk) => {
         if (!this.#socket.write(chunk)) controller.pause();
       },
@@ -113,11 +114,18 @@ export class UpgradeExchange {
       upstream.destroy();
       return;
     }
+    let headers: ResponseHeaders;
+    try {
+      headers = clientResponseHeaders(this.#ctx, status, raw);
+    } catch (err) {
+      upstream.destroy();
+      this.#fail('bad_gateway', `response headers refused: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     socket.off('error', this.#onClientGone);
     socket.off('close', this.#onClientGone);
     socket.off('drain', this.#onDrain);
     const upgrade = raw['upgrade'];
-    const headers = responseHeaders(raw);
     socket.write(headerBlock(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Switching Protocols'}`, {
       connection: 'Upgrade', ...(upgrade !== undefined ? { upgrade } : {}), ...headers,
     }));
@@ -128,10 +136,16 @@ export class UpgradeExchange {
   }
 
   /** The back-end answered without switching protocols: relay its answer, then close. */
-  #onRefused(status: number, raw: RawHeaders, reason: string | undefined): void {
+  #onRefused(controller: Dispatcher.DispatchController, status: number, raw: RawHeaders, reason: string | undefined): void {
     if (status < 200 || this.#clientGone) return;
+    let headers: ResponseHeaders;
+    try {
+      headers = clientResponseHeaders(this.#ctx, status, raw);
+    } catch (err) {
+      controller.abort(new ResponseRejectedError(`onResponseHeaders failed: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
     this.#responded = true;
-    const headers = responseHeaders(raw);
     headers['connection'] = 'close';
     const phrase = reason !== undefined && /^[\t\x20-\x7e]{1,128}$/.test(reason) ? reason : STATUS_CODES[status] ?? '';
     this.#socket.write(headerBlock(`HTTP/1.1 ${status} ${phrase}`, headers));

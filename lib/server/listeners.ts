@@ -1,9 +1,12 @@
 // listeners.ts -- the proxy's HTTP and HTTPS listeners (keep-alive on),
-// each handing requests and upgrades to the gateway.
+// each handing requests and upgrades to the gateway, with time limits on
+// how a request arrives (listen.client-connect-timeout, intra-connection-timeout,
+// request-timeout, keep-alive-timeout).
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import type { Gateway } from '../proxy/gateway.js';
 
@@ -23,11 +26,51 @@ function listen(server: http.Server, host: string, port: number): Promise<number
   });
 }
 
-function tune(server: http.Server, config: Config): void {
-  server.keepAliveTimeout = config.listen['keep-alive-timeout'] * 1000;
-  // Slow-loris guard: a client gets this long to send its headers.
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0;  // bodies may stream for long (uploads); the junction has its own idle timeout
+interface Limits { headersMs: number; requestMs: number; idleMs: number; keepAliveMs: number }
+
+function limitsOf(config: Config): Limits {
+  const l = config.listen;
+  return {
+    headersMs: l['client-connect-timeout'] * 1000,
+    requestMs: l['request-timeout'] * 1000,
+    idleMs: l['intra-connection-timeout'] * 1000,
+    keepAliveMs: l['keep-alive-timeout'] * 1000,
+  };
+}
+
+/** Options Node takes only at creation: the two deadlines and how often they are checked. */
+function serverOptions(lim: Limits): http.ServerOptions {
+  const shortest = Math.min(...[lim.headersMs, lim.requestMs].filter((ms) => ms > 0), 30_000);
+  return {
+    maxHeaderSize: 16384,
+    // Slow-loris guard: the request head within client-connect-timeout (also a connection that sends nothing).
+    headersTimeout: lim.headersMs,
+    requestTimeout: lim.requestMs,
+    connectionsCheckingInterval: Math.max(250, Math.floor(shortest / 4)),
+  };
+}
+
+/**
+ * A socket silent for intra-connection-timeout while its request is still
+ * arriving is closed (a stalled body: the declared 16 KiB never come). While
+ * the request is complete and the proxy answers, silence is the back-end's:
+ * the junction's response and idle timeouts decide.
+ */
+function endStalledRequest(this: http.ServerResponse, socket: Duplex): void {
+  if (!this.req.complete) socket.destroy();
+}
+
+function tune(server: http.Server, lim: Limits): void {
+  server.keepAliveTimeout = lim.keepAliveMs;
+  server.timeout = lim.idleMs;
+}
+
+function onRequest(gateway: Gateway, idleMs: number): http.RequestListener {
+  if (idleMs === 0) return gateway.handle;
+  return (req, res) => {
+    res.on('timeout', endStalledRequest);
+    gateway.handle(req, res);
+  };
 }
 
 function urlOf(scheme: string, host: string, port: number): string {
@@ -36,22 +79,23 @@ function urlOf(scheme: string, host: string, port: number): string {
 
 export async function startListeners(config: Config, gateway: Gateway): Promise<Listening> {
   const servers: http.Server[] = [];
+  const lim = limitsOf(config);
   const out: Listening = { close: async () => {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeIdleConnections(); })));
   } };
   try {
     if (config.listen.http !== false) {
-      const s = http.createServer({ maxHeaderSize: 16384 }, gateway.handle);
+      const s = http.createServer(serverOptions(lim), onRequest(gateway, lim.idleMs));
       s.on('upgrade', gateway.upgrade);
-      tune(s, config);
+      tune(s, lim);
       servers.push(s);
       out.http = urlOf('http', config.listen.http.host, await listen(s, config.listen.http.host, config.listen.http.port));
     }
     if (config.listen.https !== false) {
       const t = config.listen.https;
-      const s = https.createServer({ cert: fs.readFileSync(t.cert), key: fs.readFileSync(t.key), maxHeaderSize: 16384 }, gateway.handle);
+      const s = https.createServer({ cert: fs.readFileSync(t.cert), key: fs.readFileSync(t.key), ...serverOptions(lim) }, onRequest(gateway, lim.idleMs));
       s.on('upgrade', gateway.upgrade);
-      tune(s, config);
+      tune(s, lim);
       servers.push(s);
       out.https = urlOf('https', t.host, await listen(s, t.host, t.port));
     }

@@ -1,6 +1,6 @@
 // logger.ts -- the application log (pino, JSON lines on stdout). Cookies,
 // authorization headers and passwords are redacted wherever they appear;
-// the audit log is a separate file (lib/admin/audit.ts).
+// the audit log is a separate file (lib/audit/audit-log.ts).
 import { pino, type Logger } from 'pino';
 
 export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { createMetrics } from '../metrics.js';
-import { AuditLog } from '../admin/audit.js';
+import { AuditLog } from '../audit/index.js';
 import { Gateway } from '../proxy/gateway.js';
 import { Pages } from '../proxy/pages.js';
 import type { ProxyMetrics } from '../proxy/proxy-metrics.js';
@@ -63,16 +63,19 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     logger,
     metrics,
     recordEai: audit === undefined ? undefined : (r) => {
-      audit.record({
+      const line = {
         initiator: `junction:${r.junction}`,
         method: 'eai',
         source: r.clientAddress,
         server: config.server['pdadmin-server-name'],
         task: r.task,
         outcome: r.outcome,
-        ended: r.ended ?? 0,
+        ...(r.outcome === 'started' ? {} : { ended: r.ended ?? 0 }),
         detail: r.detail,
-      }).catch((err: unknown) => logger.error({ err }, 'audit write failed'));
+      };
+      // Write-ahead: the started line is durable before the task runs, or this throws and it does not run.
+      if (r.outcome === 'started') audit.recordSync(line);
+      else audit.record(line).catch((err: unknown) => logger.error({ err }, 'audit write failed'));
     },
   });
   let listening: Listening;

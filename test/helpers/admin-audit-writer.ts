@@ -1,7 +1,7 @@
 // admin-audit-writer.ts -- a child process that appends to a shared audit
 // log (as a proxy worker does): argv = file, writer name, count. Records
 // are sent in concurrent groups so this process's group commit batches them.
-import { AuditLog } from '../../lib/admin/audit.js';
+import { AuditLog } from '../../lib/audit/index.js';
 
 const [file, name, countText] = process.argv.slice(2);
 const count = Number(countText);

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 
 export interface TestBackend {
@@ -284,4 +284,28 @@ export async function startWsEcho(): Promise<WsEchoBackend> {
       await b.close();
     },
   };
+}
+
+// ---------------------------------------------------------------- am-eai-* sender
+
+/**
+ * Answers every request with am-eai-* headers (am-eai-server-task: `task`):
+ * plain requests with a 500 error page, upgrades whose path holds `ws` with
+ * 101 (then echoes the bytes), other upgrades with a 403.
+ */
+export async function startEaiSender(task: string): Promise<TestBackend> {
+  const eai = `am-eai-server-task: ${task}\r\nam-eai-user-id: bob\r\nAM-EAI-XATTRS: x\r\n`;
+  const server = http.createServer((_req, res) => {
+    res.writeHead(500, { 'am-eai-server-task': task, 'am-eai-user-id': 'bob', 'content-type': 'text/plain' });
+    res.end('back-end error page');
+  });
+  server.on('upgrade', (req, socket: Socket) => {
+    if ((req.url ?? '').includes('ws')) {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${eai}\r\n`);
+      socket.pipe(socket);
+    } else {
+      socket.end(`HTTP/1.1 403 Forbidden\r\n${eai}content-length: 4\r\nconnection: close\r\n\r\nnope`);
+    }
+  });
+  return listen(server);
 }

@@ -1,4 +1,4 @@
-// audit.ts -- the audit log: one JSON object per line, appended, kept apart
+// audit-log.ts -- the audit log: one JSON object per line, appended, kept apart
 // from the application log. Every admin decision (allowed or denied), every
 // failed authentication and every EAI-triggered task is recorded, and
 // record() resolves only once the line is on disk (write + fdatasync), so a
@@ -15,8 +15,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { redactTask } from './redact.js';
 
-export type AuditOutcome = 'allowed' | 'denied' | 'failed' | 'error';
+/** started: authorized and about to run (written, durably, before the action: write-ahead). */
+export type AuditOutcome = 'started' | 'allowed' | 'denied' | 'failed' | 'error';
 
 export interface AuditEntry {
   /** ISO-8601; record() fills it in when absent. */
@@ -90,6 +92,22 @@ export class AuditLog {
     });
   }
 
+  /**
+   * Appends one entry synchronously and durably (write + fdatasync), or
+   * throws. For callers that must not act before the line is on disk and
+   * cannot wait (the proxy's EAI hook runs inside a synchronous callback).
+   * Blocks the event loop for one fdatasync: meant for rare actions.
+   */
+  recordSync(entry: AuditEntry): void {
+    if (this.#closed) throw new Error(`audit log ${this.path} is closed`);
+    const data = Buffer.from(`${JSON.stringify(this.#normalize(entry))}\n`, 'utf8');
+    let done = 0;
+    while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done);
+    fs.fdatasyncSync(this.#fd);
+    this.#syncs++;
+    this.#records++;
+  }
+
   /** Lines written and fdatasync calls made so far (group commit keeps syncs well below lines). */
   get stats(): { readonly records: number; readonly syncs: number } {
     return { records: this.#records, syncs: this.#syncs };
@@ -152,22 +170,6 @@ export class AuditLog {
     if (e.tokenId !== undefined) out.tokenId = cap(e.tokenId);
     return out;
   }
-}
-
-/** A user session ID shortened for logs: its first 8 characters and "…". */
-export function shortId(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
-}
-
-const SESSION_TASK = /^(\s*(?:server\s+task\s+\S+\s+)?(?:session\s+)?terminate\s+session\s+)(\S+)/i;
-
-/** Shortens the user session ID in a `terminate session` task (any spelling the grammar accepts). */
-export function redactTask(task: string): string {
-  return task.replace(SESSION_TASK, (_all, head: string, id: string) => {
-    const marked = id.endsWith('…');  // already shortened (idempotent)
-    const bare = marked ? id.slice(0, -1) : id;
-    return `${head}${marked || bare.length > 8 ? `${bare.slice(0, 8)}…` : bare}`;
-  });
 }
 
 function cap(s: string): string {

@@ -1,6 +1,6 @@
-// authn-basic.ts -- reads `Authorization: Basic base64(user:password)` and
-// `Authorization: Bearer <token>` headers. Parsing only: checking happens in
-// authn.ts. Limits keep a hostile header from costing more than a glance.
+// authorization-header.ts -- reads `Authorization: Basic base64(user:password)`
+// and `Authorization: Bearer <token>` headers for the admin plane and the
+// proxy's Basic authentication. Parsing only: checking is the caller's. Limits keep a hostile header from costing more than a glance.
 
 export type PresentedCredentials =
   | { readonly scheme: 'basic'; readonly user: string; readonly password: string }
