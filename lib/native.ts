@@ -71,6 +71,7 @@ export interface NativeBinding {
   parseTask(text: string): NativeParsedTask;
   performTask(h: NativeHandle, serverName: string, sessionServerName: string, replicaSet: string, server: string, task: string): NativeTaskResponse;
   taskList(): string[];
+  formatMessage(id: string, args: string[]): NativeTaskResponse['messages'][number];
 }
 
 export interface NativeTaskResponse {
