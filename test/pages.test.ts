@@ -124,11 +124,12 @@ test('URL values are safe inside attributes and as links', (t) => {
   t.regex(pages.render('login_denied_too_many', { URL: '/app/' }), /href="\/app\/">/);
 });
 
-test('too_many_sessions offers displacement (POST /pkmsdisplace) and cancel', (t) => {
+test('too_many_sessions offers displacement and cancel, both as POST /pkmsdisplace', (t) => {
   const html = pages.render('too_many_sessions', { USERNAME: 'bob', URL: '/app' });
   t.true(html.includes('You are already logged in from another client. Do you want to terminate your existing login or cancel this new login request?'));
   t.regex(html, /<form method="post" action="\/pkmsdisplace"><button type="submit">Terminate existing login<\/button><\/form>/);
-  t.regex(html, /<a href="\/pkmsdisplace\?cancel">Cancel this new login<\/a>/);
+  t.regex(html, /<form method="post" action="\/pkmsdisplace\?cancel"><button type="submit" class="secondary">Cancel this new login<\/button><\/form>/);
+  t.notRegex(html, /href="\/pkmsdisplace/, 'no link: a GET never answers the prompt');
 });
 
 test('error pages exist for 400, 403, 404, 502, 503, 504 and show their details', (t) => {

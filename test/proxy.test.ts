@@ -223,12 +223,12 @@ test('displace with prompt: too-many-sessions page, /pkmsdisplace ends the old s
   t.regex(prompt.body, /already logged in from another client/);
   t.is(echo(await first.fetch('/app/')).headers['iv-user'], 'dave');  // nothing ended yet
   // Cancel keeps the first session.
-  const cancelled = await second.fetch('/pkmsdisplace?cancel');
+  const cancelled = await second.fetch('/pkmsdisplace?cancel', { method: 'POST', form: {} });
   t.regex(cancelled.body, /cancelled/);
   t.is(echo(await first.fetch('/app/')).headers['iv-user'], 'dave');
   // Ask again and terminate the existing login.
   await second.login('dave', PW, '/app/deep');
-  const go = await second.fetch('/pkmsdisplace', { form: {} });
+  const go = await second.fetch('/pkmsdisplace', { method: 'POST', form: {} });
   t.is(go.status, 302);
   t.is(go.headers['location'], '/app/deep');
   t.is(echo(await second.fetch('/app/')).headers['iv-user'], 'dave');
@@ -236,7 +236,7 @@ test('displace with prompt: too-many-sessions page, /pkmsdisplace ends the old s
   t.regex(old.body, /data-reason="displaced"/);
   // A forged pending cookie does nothing.
   const forger = browser();
-  const forged = await forger.fetch('/pkmsdisplace', { form: {}, headers: { cookie: 'GH-PENDING-LOGIN=eyJsIjoiZGF2ZSJ9.AAAA' } });
+  const forged = await forger.fetch('/pkmsdisplace', { method: 'POST', form: {}, headers: { cookie: 'GH-PENDING-LOGIN=eyJsIjoiZGF2ZSJ9.AAAA' } });
   t.is(forged.status, 401);
 });
 

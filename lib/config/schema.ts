@@ -130,6 +130,8 @@ export const configSchema = z.strictObject({
     'dsess-enabled': yesNo.default(false),
     // How often a host writes a session's last access to Redis (the reference's default).
     'dsess-last-access-update-interval': seconds(3600).default(60),
+    // How long the too-many-sessions page's answer (POST /pkmsdisplace) is accepted, once.
+    'displacement-prompt-timeout': seconds(600).min(1, 'must be at least 1').default(120),
   }).superRefine((s, ctx) => {
     // "Cookie names must be unique": one name for both would let an HTTPS session cookie be read over HTTP.
     if (s['tcp-session-cookie-name'] === s['ssl-session-cookie-name'])
@@ -145,6 +147,21 @@ export const configSchema = z.strictObject({
     // `[ba] ba-auth`: none | http | https | both.
     'ba-auth': z.enum(['none', 'http', 'https', 'both']).default('none'),
     'basic-auth-realm': z.string().regex(/^[\x20-\x7e]{1,64}$/).refine((s) => !s.includes('"')).default('Gatehouse'),
+  }).prefault({}),
+  // Throttling of failed logins on the proxy (forms and basic authentication),
+  // counted across all workers. The per-user limit is the reference's
+  // max-login-failures / disable-time-interval policy; 0 turns a limit off.
+  'failed-login': z.strictObject({
+    // Failures of one user name from one client address.
+    'max-login-failures': z.number().int().min(0).max(100_000).default(5),
+    // Failures from one client address, whatever the user names.
+    'max-login-failures-per-client': z.number().int().min(0).max(100_000).default(20),
+    // Failures of one user name from any address. Off by default: anyone could lock a user out.
+    'max-login-failures-per-user': z.number().int().min(0).max(100_000).default(0),
+    // The window failures are counted in.
+    'failure-window': seconds(86400).min(1, 'must be at least 1').default(300),
+    // How long a limit, once reached, refuses logins (even with the right password).
+    'disable-time-interval': seconds(86400).min(1, 'must be at least 1').default(300),
   }).prefault({}),
   'header-names': z.strictObject({
     // `[header-names] server-name = iv_server_name`; '' disables.

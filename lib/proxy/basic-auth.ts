@@ -3,17 +3,18 @@
 // remembers which session a header (by keyed hash, never the password)
 // already opened: one scrypt per login, not per request. When that session
 // was ended by an administrator, displaced or logged out, the header is
-// answered with a fresh challenge instead of a silent new login.
+// answered with a fresh challenge instead of a silent new login. Logins
+// count against the same failed-login limits as the login form.
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InvalidReason } from '../session/reasons.js';
 import { readCookie, sessionCookie } from './cookies.js';
 import type { SessionView } from '../session/cache.js';
-import type { GatewayDeps, LoginResponder } from './gateway.js';
+import type { GatewayDeps, LoginResponder } from './login-deps.js';
 import { parseAuthorization } from '../http-auth/authorization-header.js';
-import { sendHtml } from './http-util.js';
-import { ACCOUNT_INVALID, LOGIN_FAILED } from './pkms.js';
-import type { SessionStarter } from './session-start.js';
+import { clientAddress, sendHtml } from './http-util.js';
+import { ACCOUNT_INVALID, LOGIN_FAILED } from './login-messages.js';
+import type { Pkms } from './pkms.js';
 
 const REMEMBERED_MAX = 10_000;
 /** Ends that must not be undone by the browser resending its credentials. */
@@ -21,18 +22,21 @@ const DELIBERATE_ENDS: ReadonlySet<InvalidReason> = new Set([
   'logged_out', 'terminated', 'all_sessions_terminated', 'signed_out_everywhere', 'displaced',
 ]);
 
+/** What basic authentication shares with the forms login: the session starter and the failed-login limits. */
+export type LoginPaths = Pick<Pkms, 'starter' | 'beginAttempt' | 'settleAttempt'>;
+
 export class BasicAuth {
   readonly challenge: string;
   readonly #d: GatewayDeps;
-  readonly #starter: SessionStarter;
+  readonly #logins: LoginPaths;
   readonly #gw: LoginResponder;
   readonly #mode: GatewayDeps['config']['ba']['ba-auth'];
   readonly #pepper = crypto.randomBytes(32);
   readonly #sessions = new Map<string, string>();  // keyed hash of the header -> session ID
 
-  constructor(deps: GatewayDeps, starter: SessionStarter, gw: LoginResponder) {
+  constructor(deps: GatewayDeps, logins: LoginPaths, gw: LoginResponder) {
     this.#d = deps;
-    this.#starter = starter;
+    this.#logins = logins;
     this.#gw = gw;
     this.#mode = deps.config.ba['ba-auth'];
     this.challenge = `Basic realm="${deps.config.ba['basic-auth-realm']}", charset="UTF-8"`;
@@ -65,7 +69,10 @@ export class BasicAuth {
       this.#gw.loginPage(req, res, url, secure, stale, '', 401);
       return undefined;
     }
+    const attempt = await this.#logins.beginAttempt(res, 'basic', creds.user, clientAddress(req), url);
+    if (attempt === undefined) return undefined;
     const outcome = await this.#d.registry.authenticate(creds.user, creds.password);
+    await this.#logins.settleAttempt(attempt, outcome.ok);
     if (!outcome.ok) {
       this.#d.metrics?.login('basic', outcome.reason);
       this.#gw.loginPage(req, res, url, secure, undefined, outcome.reason === 'account_invalid' ? ACCOUNT_INVALID : LOGIN_FAILED, 401);
@@ -73,7 +80,7 @@ export class BasicAuth {
     }
     const old = readCookie(req.headers.cookie, this.#gw.cookieName(secure));
     if (old !== undefined) this.#d.cache.logout(old);
-    const started = this.#starter.start(outcome.user, 'basic', !this.#d.config.session['prompt-for-displacement']);
+    const started = this.#logins.starter.start(outcome.user, 'basic', !this.#d.config.session['prompt-for-displacement']);
     if (started.kind !== 'started') {
       // Basic authentication has no page to ask on: a limit is a refusal.
       this.#d.metrics?.login('basic', 'too_many_sessions');

@@ -7,41 +7,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import fs from 'node:fs';
-import type { Logger } from 'pino';
-import type { Config, JunctionConfig } from '../config/schema.js';
-import type { UserRegistry } from '../registry/registry.js';
+import type { JunctionConfig } from '../config/schema.js';
 import type { SessionCache, SessionView } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
-import type { TaskEngine } from '../tasks/engine.js';
 import { clearCookie, readCookie } from './cookies.js';
 import { credentialFromRecord, credentialFromSession, userSessionIdString, type SessionCredential } from './credential.js';
-import { EaiTrigger, type EaiRecord } from './eai.js';
+import { EaiTrigger } from './eai.js';
 import { clientAddress, sendHtml } from './http-util.js';
 import { IdentityHeaders, reservedHeaderNames } from './identity-headers.js';
 import { Junction, type ForwardContext, type ForwardFailure } from './junction.js';
 import type { ResponseHeaders } from './forward-headers.js';
-import type { Pages, PageName } from './pages.js';
+import type { PageName } from './pages.js';
 import { reasonText } from './reason-text.js';
 import { canonicalPath } from './request-path.js';
 import { Pkms } from './pkms.js';
+import type { GatewayDeps, LoginResponder } from './login-deps.js';
 import { BasicAuth } from './basic-auth.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 
 const AMBIGUOUS_PATH = 'The request path could be read differently by a back-end (dot-segments, encoded slashes or backslashes, control bytes, path parameters next to dots).';
-
-export interface GatewayDeps {
-  config: Config;
-  cache: SessionCache;
-  engine: TaskEngine;
-  registry: UserRegistry;
-  pages: Pages;
-  /** HMAC key shared by every worker (pending displacement logins). */
-  pendingKey: Buffer;
-  logger: Logger;
-  /** Where EAI-triggered tasks are recorded (the admin plane's audit log). */
-  recordEai?: (r: EaiRecord) => void;
-  metrics?: ProxyMetrics;
-}
 
 interface Route {
   point: string;
@@ -56,12 +40,6 @@ const FAILURE_PAGES: Record<ForwardFailure, [number, PageName]> = {
   unavailable: [503, 'unavailable'],
   timeout: [504, 'gateway_timeout'],
 };
-
-/** What the login paths need from the gateway. */
-export interface LoginResponder {
-  cookieName(secure: boolean): string;
-  loginPage(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined, error?: string, status?: number): void;
-}
 
 /** One validation in this many is timed for gatehouse_validate_seconds (a power of two). */
 export const VALIDATE_SAMPLE = 64;
@@ -103,7 +81,7 @@ export class Gateway implements LoginResponder {
         eai: new EaiTrigger(point, j, deps.engine, deps.logger, record),
       }));
     this.#pkms = new Pkms(deps, this);
-    this.#basic = new BasicAuth(deps, this.#pkms.starter, this);
+    this.#basic = new BasicAuth(deps, this.#pkms, this);
   }
 
   cookieName(secure: boolean): string {

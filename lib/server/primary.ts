@@ -14,6 +14,7 @@ import { createMetrics } from '../metrics.js';
 import { FileRegistry } from '../registry/file-registry.js';
 import { SessionCache } from '../session/cache.js';
 import type { RunningAdmin } from './admin.js';
+import { startCounterStore } from './cluster-counters.js';
 import { engineFor, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { TableLock } from './table-lock.js';
 
@@ -81,6 +82,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       cleanups.push(() => inProcess!.close());
       urls = inProcess.listening;
     } else {
+      // Failed-login counts and used pending logins, asked by every worker over IPC.
+      startCounterStore();
       const workers = new Workers(config, pendingKey, logger);
       cleanups.push(() => workers.stop());
       urls = await workers.start(workerCount);

@@ -13,6 +13,7 @@ import { FileRegistry } from '../registry/file-registry.js';
 import type { UserRegistry } from '../registry/registry.js';
 import { SessionCache } from '../session/cache.js';
 import { TaskEngine } from '../tasks/engine.js';
+import { countersForThisProcess } from './cluster-counters.js';
 import { startListeners, type Listening } from './listeners.js';
 
 export interface ProxyProcess {
@@ -62,6 +63,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     pendingKey: options.pendingKey,
     logger,
     metrics,
+    counters: countersForThisProcess(),
     recordEai: audit === undefined ? undefined : (r) => {
       const line = {
         initiator: `junction:${r.junction}`,

@@ -24,14 +24,15 @@ export function childPids(ppid: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
-function hexAddr(port: number): string {
-  // 127.0.0.1 in /proc/net/tcp: little-endian hex, then the port in big-endian hex.
-  return `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+function hexAddr(port: number, address = '127.0.0.1'): string {
+  // An IPv4 address in /proc/net/tcp: little-endian hex, then the port in big-endian hex.
+  const ip = address.split('.').reverse().map((b) => Number(b).toString(16).toUpperCase().padStart(2, '0')).join('');
+  return `${ip}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** The socket inode of the IPv4 loopback connection local:localPort -> remote:remotePort. */
-export function socketInode(localPort: number, remotePort: number): string | undefined {
-  const want = `${hexAddr(localPort)} ${hexAddr(remotePort)}`;
+/** The socket inode of the IPv4 connection 127.0.0.1:localPort -> remoteAddress:remotePort. */
+export function socketInode(localPort: number, remotePort: number, remoteAddress = '127.0.0.1'): string | undefined {
+  const want = `${hexAddr(localPort)} ${hexAddr(remotePort, remoteAddress)}`;
   for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f.length > 9 && `${f[1]} ${f[2]}` === want && f[9] !== '0') return f[9];
@@ -65,6 +66,8 @@ export interface PidRequest {
   headers?: Record<string, string>;
   /** Sent as application/x-www-form-urlencoded (and the method becomes POST). */
   form?: Record<string, string>;
+  /** The client's address (another loopback address such as 127.0.0.2 looks like another client). */
+  localAddress?: string;
 }
 
 /**
@@ -84,12 +87,12 @@ export function requestWithPid(base: string, pathname: string, candidates: reado
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   return new Promise<PidReply>((resolve, reject) => {
-    const req = http.request(url, { agent, method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers }, (res) => {
+    const req = http.request(url, { agent, ...(init.localAddress ? { localAddress: init.localAddress } : {}), method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers }, (res) => {
       const local = res.socket.localPort;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const inode = local === undefined ? undefined : socketInode(Number(url.port), local);
+        const inode = local === undefined ? undefined : socketInode(Number(url.port), local, init.localAddress);
         const pid = inode === undefined ? 0 : socketOwner(inode, candidates) ?? 0;
         agent.destroy();
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), pid });
