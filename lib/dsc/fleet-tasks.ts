@@ -14,14 +14,11 @@ import type { Task, TaskCommand } from '../tasks/command.js';
 import type { TaskEngine, TaskMessage, TaskResponse } from '../tasks/engine.js';
 import { parseTask } from '../tasks/parse.js';
 import { quoteUserId } from '../tasks/quote.js';
+import type { TaskRunner } from '../tasks/runner.js';
 import { DscUnavailableError } from './link.js';
+import { matchingUsers } from './pattern.js';
 import type { FleetSession, SessionStore } from './store.js';
 
-/** What every front door needs from a task engine, local or fleet-wide. */
-export interface TaskRunner {
-  readonly serverName: string;
-  run(task: Task | string, server?: string): TaskResponse | Promise<TaskResponse>;
-}
 
 /** A host's heartbeat lapses after this long without a renewal. */
 export const HOST_STALE_MS = 15_000;
@@ -48,6 +45,7 @@ export class FleetTaskEngine implements TaskRunner {
   }
 
   get serverName(): string { return this.#local.serverName; }
+  get sessionServerName(): string { return this.#local.sessionServerName; }
 
   async run(task: Task | string, server = ''): Promise<TaskResponse> {
     const text = typeof task === 'string' ? task : task?.text;
@@ -142,12 +140,8 @@ export class FleetTaskEngine implements TaskRunner {
     return respond([msg('GHWAT0053E', quoteUserId(name), 'no live host of the fleet belongs to it')]);
   }
 
-  /** Login IDs in the store that match a `*` pattern (ASCII case-insensitive, as the table matches). */
-  async #matching(pattern: string): Promise<string[]> {
-    const re = patternRegExp(pattern);
-    const out: string[] = [];
-    for await (const u of this.#store.users()) if (re.test(u)) out.push(u);
-    return out.sort();
+  #matching(pattern: string): Promise<string[]> {
+    return matchingUsers(this.#store, pattern);
   }
 
   async #list(users: string[], max: number, shown: string, oneUser: boolean): Promise<TaskResponse> {
@@ -173,16 +167,6 @@ function sessionLine(s: FleetSession): string {
     + `auth=${s.authMethod} level=${s.authLevel} refresh=${s.refreshNeeded ? 'yes' : 'no'} user=${quoteUserId(s.loginId)}`;
 }
 
-/** `*` matches any run of characters; letters compare ASCII case-insensitively, as gh_list_pattern does. */
-function patternRegExp(pattern: string): { test(login: string): boolean } {
-  const body = asciiLower(pattern).split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*');
-  const re = new RegExp(`^${body}$`);
-  return { test: (login) => re.test(asciiLower(login)) };
-}
-
-function asciiLower(s: string): string {
-  return s.replace(/[A-Z]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 32));
-}
 
 function formatHelp(topic: readonly string[]): string {
   return topic.length === 0 ? 'help' : `help ${topic.map((t) => quoteUserId(t)).join(' ')}`;

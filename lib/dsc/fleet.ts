@@ -21,10 +21,9 @@ import type { CreatedSession, NewSession, SessionCache, SessionView, ValidationR
 import type { InvalidReason } from '../session/reasons.js';
 import { DscUnavailableError } from './link.js';
 import type { InvalidationStream } from './invalidations.js';
+import { FLEET_USID_ATTRIBUTE, fleetUserSessionId } from './fleet-usid.js';
 import type { FleetSession, SessionStore } from './store.js';
 
-/** The attribute an adopted session carries its fleet-wide user session ID in. */
-export const FLEET_USID_ATTRIBUTE = 'tagvalue_gh_fleet_usid';
 
 export type FleetValidation = ValidationResult | { readonly valid: false; readonly reason: 'unavailable' };
 
@@ -70,8 +69,7 @@ export class FleetSessions {
 
   /** The fleet-wide user session ID of a session (what back-ends see). */
   static userSessionId(view: SessionView): string {
-    const v = view.attributes[FLEET_USID_ATTRIBUTE];
-    return typeof v === 'string' ? v : view.userSessionId;
+    return fleetUserSessionId(view);
   }
 
   /**
