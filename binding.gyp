@@ -5,6 +5,7 @@
       "sources": [
         "native/src/addon/addon.cpp",
         "native/src/addon/tasks.cpp",
+        "native/src/addon/strings.cpp",
         "native/src/task/grammar.cpp",
         "native/src/task/messages.cpp",
         "native/src/task/session_line.cpp",

@@ -40,6 +40,8 @@ export interface GatehouseMetrics {
   readonly sessionsLive?: Gauge<string>;
   /** Sessions ended, per reason, as the table counts them; undefined without a cache. */
   readonly sessionsEnded?: Counter<'reason'>;
+  /** Valid sessions evicted to make room in a full table; undefined without a cache. */
+  readonly sessionsEvicted?: Counter<string>;
 }
 
 export interface MetricsOptions {
@@ -123,7 +125,21 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       for (const reason of ENDED_REASONS) this.inc({ reason }, s.ended[reason] ?? 0);
     },
   });
-  return { logins, adminRequests, validateSeconds, recordValidate, sessionsLive, sessionsEnded };
+  // Its own series (also ended_total{reason="evicted"}) so that an alert on
+  // a full table needs no label filter.
+  const sessionsEvicted = new Counter({
+    name: 'gatehouse_sessions_evicted_total',
+    help: 'Valid sessions evicted to make room in the full session table (all processes).',
+    registers: admin,
+    aggregator: 'max',
+    collect() {
+      const s = stats();
+      if (!s) return;
+      this.reset();
+      this.inc(s.evictions);
+    },
+  });
+  return { logins, adminRequests, validateSeconds, recordValidate, sessionsLive, sessionsEnded, sessionsEvicted };
 }
 
 /**

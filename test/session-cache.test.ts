@@ -167,7 +167,7 @@ test('a full table evicts the least recently used session', (t) => {
     const s = Array.from({ length: 32 }, (_, i) => c.create({ loginId: `u${i}`, lifetimeSeconds: 0, inactivitySeconds: 0, now: T0 + i * 1000 }));
     s.forEach((x, i) => { if (i !== 7) c.validate(x.sessionId, { now: T0 + 100_000 }); });
     c.create({ loginId: 'newcomer', now: T0 + 200_000 });
-    t.deepEqual(c.validate(s[7]!.sessionId, { now: T0 + 200_000 }), { valid: false, reason: 'unknown' });
+    t.deepEqual(c.validate(s[7]!.sessionId, { now: T0 + 200_000 }), { valid: false, reason: 'evicted' });
     t.is(s.filter((x) => c.validate(x.sessionId, { now: T0 + 200_000 }).valid).length, 31);
     t.is(c.stats(T0 + 200_000).evictions, 1);
   });

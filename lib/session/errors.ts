@@ -7,6 +7,7 @@ export type GatehouseErrorCode =
   | 'ERR_GH_TABLE_NOT_FOUND'
   | 'ERR_GH_INCOMPATIBLE_TABLE'
   | 'ERR_GH_CORRUPT_TABLE'
+  | 'ERR_GH_UNSAFE_TABLE'
   | 'ERR_GH_SYSTEM'
   | 'ERR_GH_TABLE_FULL'
   | 'ERR_GH_SESSION_LIMIT'
@@ -47,6 +48,8 @@ const NATIVE_CODES: Record<string, GatehouseErrorCode> = {
   GH_E_NOT_FOUND: 'ERR_GH_TABLE_NOT_FOUND',
   GH_E_INCOMPATIBLE: 'ERR_GH_INCOMPATIBLE_TABLE',
   GH_E_CORRUPT: 'ERR_GH_CORRUPT_TABLE',
+  // The segment belongs to another uid or group/others may access it.
+  GH_E_PERMISSION: 'ERR_GH_UNSAFE_TABLE',
   GH_E_SYSTEM: 'ERR_GH_SYSTEM',
   GH_E_FULL: 'ERR_GH_TABLE_FULL',
   GH_E_LIMIT: 'ERR_GH_SESSION_LIMIT',

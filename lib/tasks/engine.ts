@@ -5,6 +5,7 @@ import { native } from '../native.js';
 import { nativeHandleOf, type SessionCache } from '../session/cache.js';
 import { InvalidArgumentError, nativeCall } from '../session/errors.js';
 import type { Task } from './command.js';
+import { checkText } from './quote.js';
 
 export interface TaskMessage {
   /** Stable message ID, e.g. GHWAT0003W (catalogue in docs/tasks.md). */
@@ -47,6 +48,7 @@ export class TaskEngine {
     this.replicaSet = identity.replicaSet ?? 'default';
     for (const [what, v] of [['serverName', this.serverName], ['sessionServerName', this.sessionServerName]] as const)
       if (!SERVER_NAME.test(v)) throw new InvalidArgumentError(`${what} must be 1..256 characters of [A-Za-z0-9._-]`);
+    checkText(this.replicaSet, 'replicaSet');
     this.#cache = cache;
   }
 
@@ -59,6 +61,9 @@ export class TaskEngine {
     const text = typeof task === 'string' ? task : task?.text;
     if (typeof text !== 'string') throw new InvalidArgumentError('task must be a Task or a string');
     if (typeof server !== 'string') throw new InvalidArgumentError('server must be a string');
+    if (!server.isWellFormed()) throw new InvalidArgumentError('server is not well-formed Unicode (lone surrogate)');
+    // The task text is not checked here: the addon passes a lone surrogate on
+    // unchanged and the grammar answers GHWAT0105E, as docs/tasks.md says.
     const handle = nativeHandleOf(this.#cache);
     return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text));
   }

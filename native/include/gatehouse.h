@@ -48,13 +48,19 @@ typedef enum gh_status {
   GH_E_INVALID_ARGUMENT = 1, /* a parameter is malformed (see gh_last_error) */
   GH_E_EXISTS = 2,           /* create: a segment of that name exists */
   GH_E_NOT_FOUND = 3,        /* open: no such segment; or no such session */
-  GH_E_INCOMPATIBLE = 4,     /* open: magic, version or geometry mismatch */
-  GH_E_CORRUPT = 5,          /* open: header fails its consistency checks */
+  GH_E_INCOMPATIBLE = 4,     /* open: magic, layout version or header size
+                                are not this build's */
+  GH_E_CORRUPT = 5,          /* open: header fails its checksum or a geometry
+                                field differs from what create derives, or the
+                                file size differs from segment_bytes */
   GH_E_SYSTEM = 6,           /* an OS call failed (errno in the message) */
   GH_E_FULL = 7,             /* no slot or user record could be obtained */
   GH_E_LIMIT = 8,            /* the user's concurrent-session limit is met */
   GH_E_TOO_LARGE = 9,        /* login ID + attributes exceed the slot area */
-  GH_E_BUFFER = 10           /* the caller's output buffer is too small */
+  GH_E_BUFFER = 10,          /* the caller's output buffer is too small */
+  GH_E_PERMISSION = 11       /* open: the segment is not owned by this
+                                process's effective uid, or group or others
+                                have any access to it (it must be 0600) */
 } gh_status;
 
 /* Why validate() refused a session. GH_VALID means it was accepted. The
@@ -69,9 +75,10 @@ typedef enum gh_reason {
   GH_R_ALL_SESSIONS_TERMINATED = 6, /* `terminate all_sessions <user>` */
   GH_R_SIGNED_OUT_EVERYWHERE = 7,   /* global sign-out (epoch bump) */
   GH_R_DISPLACED = 8,               /* displaced by another login */
-  GH_R_EVICTED = 9                  /* made room when the table was full; counted
-                                       in stats only: the slot is reused at once,
-                                       so the old cookie then validates as unknown */
+  GH_R_EVICTED = 9                  /* made room when the table was full: the
+                                       slot is reused at once, but the cookie
+                                       reads evicted for the next `capacity`
+                                       evictions (then unknown) */
 } gh_reason;
 #define GH_REASON_COUNT 10
 
@@ -99,7 +106,13 @@ typedef struct gh_table_options {
  * name is a POSIX shm name without the leading slash: [A-Za-z0-9._-]. */
 GH_API gh_status gh_table_create(const char *name, const gh_table_options *opt,
                                  gh_table **out);
-/* Map an existing segment, checking magic, layout version and geometry. */
+/* Map an existing segment. Refuses (GH_E_PERMISSION) a segment owned by
+ * another uid or open to group or others; then checks magic, layout version
+ * and header size (GH_E_INCOMPATIBLE), and the header checksum, that capacity
+ * is a multiple of 32 in 32..1<<24, that cred_bytes is a multiple of 8 in
+ * 64..65536, that every other geometry field and offset equals what
+ * gh_table_create derives from those two, and that the file is exactly
+ * segment_bytes long (GH_E_CORRUPT). docs/table.md §1 lists the rules. */
 GH_API gh_status gh_table_open(const char *name, gh_table **out);
 /* Unmap. The segment stays until gh_table_unlink; other users are unaffected. */
 GH_API void gh_table_close(gh_table *t);
@@ -144,7 +157,11 @@ typedef struct gh_session_info {
 
 /* Create a session. Fills `out` (session_id included). Fails with GH_E_LIMIT
  * when the user already holds max_sessions live sessions, GH_E_TOO_LARGE when
- * login + attributes do not fit, GH_E_INVALID_ARGUMENT on a bad login ID. */
+ * login + attributes do not fit, GH_E_INVALID_ARGUMENT on a bad login ID.
+ * On a full table it evicts one valid session, and only after the limit
+ * check passed: the user's own least recently used session when it already
+ * holds two or more, else (approximately) the least recently used session of
+ * the whole table (docs/table.md §6). */
 GH_API gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
                                    gh_session_info *out);
 

@@ -12,7 +12,7 @@ run_variant() {
   if ! cmake --build "$dir" -j2 >"$dir.log" 2>&1; then
     cat "$dir.log"; echo "native[$variant]: build failed"; failed=$((failed+1)); return
   fi
-  for bin in table_test c_api_test task_grammar_test task_exec_test task_c_api_test "stress_test $STRESS_SECONDS"; do
+  for bin in table_test eviction_test c_api_test task_grammar_test task_exec_test task_c_api_test "stress_test $STRESS_SECONDS"; do
     echo "== native[$variant] $bin"
     out=$(ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$dir"/$bin 2>&1); rc=$?

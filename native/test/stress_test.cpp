@@ -123,19 +123,24 @@ void run_process(const char *name, Shared *sh, int proc) {
 
 static int g_seconds = 5;
 
-// A tiny table under constant eviction: allocators race for the same slots.
+// A tiny table under constant eviction: allocators race for the same slots,
+// and each of the 7 users of a thread soon holds enough sessions to evict
+// its own (the fairness path) while others' logins evict by LRU sample.
 // Every thread must read back its own login for the session it just created
-// (two writers owning one slot would mix data), and the structure must check.
+// (two writers owning one slot would mix data), an earlier cookie of its own
+// may read only valid, evicted or (marker aged out, slot being taken over)
+// unknown, and the structure must check.
 TEST(eviction_races_never_give_one_slot_two_owners) {
   std::string name = "gh-evict-" + std::to_string(getpid());
   gh_table *t = nullptr;
   gh_table_options o{32, 64};
   CHECK_EQ(gh_table_create(name.c_str(), &o, &t), GH_OK);
-  std::atomic<uint64_t> mixed{0}, created{0};
+  std::atomic<uint64_t> mixed{0}, created{0}, evicted_seen{0}, wrong_reason{0};
   std::atomic<int> stop{0};
   std::vector<std::thread> th;
   for (int k = 0; k < 6; ++k)
     th.emplace_back([&, k] {
+      char earlier[8][33] = {};
       for (int n = 0; !stop.load(std::memory_order_relaxed); ++n) {
         std::string user = "t" + std::to_string(k) + "-" + std::to_string(n % 7);
         gh_session_spec s{};
@@ -144,6 +149,13 @@ TEST(eviction_races_never_give_one_slot_two_owners) {
         gh_session_info info;
         if (gh_session_create(t, &s, &info) != GH_OK) continue;
         created++;
+        char *old = earlier[n % 8];
+        if (old[0]) {
+          gh_reason r = gh_session_validate(t, old, 32, 0, 0, nullptr);
+          if (r == GH_R_EVICTED) evicted_seen++;
+          else if (r != GH_VALID && r != GH_R_UNKNOWN) wrong_reason++;
+        }
+        std::memcpy(old, info.session_id, 33);
         gh_session_info v;
         if (gh_session_validate(t, info.session_id, 32, 0, 0, &v) != GH_VALID) continue;  // evicted already: fine
         char login[300];
@@ -156,9 +168,16 @@ TEST(eviction_races_never_give_one_slot_two_owners) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   stop = 1;
   for (auto &x : th) x.join();
-  std::printf("  created=%llu mixed=%llu\n", (unsigned long long)created.load(), (unsigned long long)mixed.load());
+  std::printf("  created=%llu mixed=%llu evicted_seen=%llu\n", (unsigned long long)created.load(),
+              (unsigned long long)mixed.load(), (unsigned long long)evicted_seen.load());
   CHECK(created.load() > 1000);
   CHECK_EQ(mixed.load(), 0u);
+  CHECK(evicted_seen.load() > 0);
+  CHECK_EQ(wrong_reason.load(), 0u);
+  gh_stats st{};
+  gh_table_stats(t, 0, &st);
+  CHECK_EQ(st.evictions, st.ended[GH_R_EVICTED]);
+  CHECK(st.evictions > 1000);
   gh_status cs = gh_table_check(t, 0);
   if (cs != GH_OK) std::fprintf(stderr, "  check: %s\n", gh_last_error());
   CHECK_EQ(cs, GH_OK);

@@ -1,12 +1,17 @@
 // table_test.cpp -- every operation and every invalid reason, through the C
 // API, plus the bad-input cases: each must fail clearly and change nothing.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ctime>
+#include <functional>
 #include <string>
 
 #include "check.h"
 #include "gatehouse.h"
+#include "geometry.h"
 
 namespace {
 std::string unique_name(const char *what) {
@@ -252,7 +257,7 @@ TEST(full_table_evicts_least_recently_used) {
   gh_status st;
   login(tb.t, "newcomer", T0 + 200000, 0, 0, 0, &st);
   CHECK_EQ(st, GH_OK);
-  CHECK_EQ(check(tb.t, s[5], T0 + 200000), GH_R_UNKNOWN);
+  CHECK_EQ(check(tb.t, s[5], T0 + 200000), GH_R_EVICTED);  // the reason outlives the slot's reuse
   int valid = 0;
   for (int i = 0; i < 32; ++i) valid += check(tb.t, s[i], T0 + 200000) == GH_VALID;
   CHECK_EQ(valid, 31);
@@ -339,11 +344,176 @@ TEST(open_rejects_foreign_or_corrupt_segments) {
   std::string zeros(8192, 'Z');
   std::fwrite(zeros.data(), 1, zeros.size(), f);
   std::fclose(f);
+  chmod(junk.c_str(), 0600);  // owner-only, so the magic check is what refuses it
   CHECK_EQ(gh_table_open(junk.c_str() + 9, &t2), GH_E_INCOMPATIBLE);  // bad magic
   std::remove(junk.c_str());
   CHECK_EQ(gh_table_create(tb.name.c_str(), nullptr, &t2), GH_E_INVALID_ARGUMENT);
   gh_table_options o{64, 0};
   CHECK_EQ(gh_table_create(tb.name.c_str(), &o, &t2), GH_E_EXISTS);
+}
+
+namespace {
+// A header as gh_table_create writes it for (capacity, cred), with `edit`
+// applied and the checksum recomputed afterwards, so that only the geometry
+// checks can catch the edit.
+void craft_header(gh::Header &h, uint32_t capacity, uint32_t cred, const std::function<void(gh::Header &)> &edit) {
+  gh::Geometry g{};
+  CHECK(gh::derive_geometry(capacity, cred, g));
+  h.magic = gh::kMagic;
+  h.layout_version = gh::kLayoutVersion;
+  h.header_bytes = sizeof(gh::Header);
+  h.capacity = g.capacity;
+  h.slot_bytes = g.slot_bytes;
+  h.cred_bytes = g.cred_bytes;
+  h.index_buckets = g.index_buckets;
+  h.user_records = g.user_records;
+  h.segment_bytes = g.segment_bytes;
+  h.slots_off = g.slots_off;
+  h.index_off = g.index_off;
+  h.users_off = g.users_off;
+  h.hash_key[0] = 0x1234;
+  h.hash_key[1] = 0x5678;
+  h.created_ms = T0;
+  h.epoch.store(1);
+  h.ready.store(1);
+  edit(h);
+  h.geometry_check = gh::geometry_hash(&h);
+}
+
+// Writes a shm object of `size` bytes (mode 0600) starting with `h`.
+void write_segment(const std::string &name, const gh::Header &h, uint64_t size) {
+  std::string path = "/" + name;
+  int fd = shm_open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR, 0600);
+  CHECK(fd >= 0);
+  CHECK_EQ(ftruncate(fd, off_t(size)), 0);
+  CHECK_EQ(pwrite(fd, &h, sizeof h, 0), ssize_t(sizeof h));
+  close(fd);
+}
+
+// Opens a crafted segment: the status, and no crash. When open succeeds the
+// handle is exercised (stats walks every slot and record).
+gh_status open_crafted(const gh::Header &h, uint64_t size) {
+  std::string name = unique_name("crafted");
+  write_segment(name, h, size);
+  gh_table *t = nullptr;
+  gh_status s = gh_table_open(name.c_str(), &t);
+  if (s == GH_OK) {
+    gh_stats st;
+    CHECK_EQ(gh_table_stats(t, T0, &st), GH_OK);
+    CHECK_EQ(gh_table_check(t, 0), GH_OK);
+    gh_table_close(t);
+  } else {
+    CHECK(t == nullptr);
+  }
+  gh_table_unlink(name.c_str());
+  return s;
+}
+}  // namespace
+
+TEST(open_accepts_a_header_exactly_as_create_writes_it) {
+  for (uint32_t cap : {32u, 96u, 1024u})
+    for (uint32_t cred : {64u, 400u, 1000u}) {
+      gh::Header h{};
+      craft_header(h, cap, cred, [](gh::Header &) {});
+      CHECK_EQ(open_crafted(h, h.segment_bytes), GH_OK);
+    }
+}
+
+TEST(open_refuses_every_geometry_field_that_create_would_not_write) {
+  // Each edit leaves a valid checksum; a base of capacity 64, cred 400.
+  struct Case { const char *what; std::function<void(gh::Header &)> edit; bool resize; };
+  const Case cases[] = {
+      {"capacity 2^24 in a small file", [](gh::Header &h) { h.capacity = 1u << 24; }, false},
+      {"capacity 2^24, segment_bytes unchanged", [](gh::Header &h) { h.capacity = 1u << 24; }, true},
+      {"capacity 0", [](gh::Header &h) { h.capacity = 0; }, false},
+      {"capacity 31", [](gh::Header &h) { h.capacity = 31; }, false},
+      {"capacity 65 (not a multiple of 32)", [](gh::Header &h) { h.capacity = 65; }, false},
+      {"capacity 2^24 + 32", [](gh::Header &h) { h.capacity = (1u << 24) + 32; }, false},
+      {"capacity 32 (fewer slots than the sizes say)", [](gh::Header &h) { h.capacity = 32; }, false},
+      {"capacity 0xFFFFFFE0", [](gh::Header &h) { h.capacity = 0xFFFFFFE0u; }, false},
+      {"cred_bytes 0", [](gh::Header &h) { h.cred_bytes = 0; }, false},
+      {"cred_bytes 56", [](gh::Header &h) { h.cred_bytes = 56; }, false},
+      {"cred_bytes 404 (not a multiple of 8)", [](gh::Header &h) { h.cred_bytes = 404; }, false},
+      {"cred_bytes 65544 (over the stack buffer of gh_session_read)", [](gh::Header &h) { h.cred_bytes = 65544; }, false},
+      {"cred_bytes 1 << 20 with slot_bytes to match", [](gh::Header &h) { h.cred_bytes = 1u << 20; h.slot_bytes = (112 + (1u << 20) + 63) & ~63u; }, false},
+      {"cred_bytes 448 in 512-byte slots", [](gh::Header &h) { h.cred_bytes = 448; }, false},
+      {"slot_bytes 448", [](gh::Header &h) { h.slot_bytes = 448; }, false},
+      {"slot_bytes 576", [](gh::Header &h) { h.slot_bytes = 576; }, false},
+      {"slot_bytes 0", [](gh::Header &h) { h.slot_bytes = 0; }, false},
+      {"index_buckets 0 (mask of all ones)", [](gh::Header &h) { h.index_buckets = 0; }, false},
+      {"index_buckets 1", [](gh::Header &h) { h.index_buckets = 1; }, false},
+      {"index_buckets 100 (not a power of two)", [](gh::Header &h) { h.index_buckets = 100; }, false},
+      {"index_buckets 128 (< 4 x capacity)", [](gh::Header &h) { h.index_buckets = 128; }, false},
+      {"index_buckets 512 (not the next power of two)", [](gh::Header &h) { h.index_buckets = 512; }, false},
+      {"user_records 0", [](gh::Header &h) { h.user_records = 0; }, false},
+      {"user_records 64", [](gh::Header &h) { h.user_records = 64; }, false},
+      {"user_records 96", [](gh::Header &h) { h.user_records = 96; }, false},
+      {"user_records 0x80000000", [](gh::Header &h) { h.user_records = 0x80000000u; }, false},
+      {"slots_off 0 (slots over the header)", [](gh::Header &h) { h.slots_off = 0; }, false},
+      {"slots_off 576", [](gh::Header &h) { h.slots_off = 576; }, false},
+      {"index_off - 8", [](gh::Header &h) { h.index_off -= 8; }, false},
+      {"index_off past the file", [](gh::Header &h) { h.index_off = 1ull << 40; }, false},
+      {"users_off + 32", [](gh::Header &h) { h.users_off += 32; }, false},
+      {"users_off 2^64 - 32 (wraps)", [](gh::Header &h) { h.users_off = ~0ull - 31; }, false},
+      {"segment_bytes + 64, file to match", [](gh::Header &h) { h.segment_bytes += 64; }, true},
+      {"segment_bytes - 64, file to match", [](gh::Header &h) { h.segment_bytes -= 64; }, true},
+      {"reserved0 set", [](gh::Header &h) { h.reserved0 = 1; }, false},
+      {"whole geometry of capacity 128 in a capacity-64 file", [](gh::Header &h) {
+         gh::Geometry g{};
+         gh::derive_geometry(128, 400, g);
+         h.capacity = 128; h.index_buckets = g.index_buckets; h.user_records = g.user_records;
+         h.index_off = g.index_off; h.users_off = g.users_off; h.segment_bytes = g.segment_bytes; }, false},
+  };
+  gh::Geometry base{};
+  gh::derive_geometry(64, 400, base);
+  for (const Case &c : cases) {
+    gh::Header h{};
+    craft_header(h, 64, 400, c.edit);
+    gh_status s = open_crafted(h, c.resize ? h.segment_bytes : base.segment_bytes);
+    if (s != GH_E_CORRUPT) std::fprintf(stderr, "  %s: %s (%s)\n", c.what, gh_status_name(s), gh_last_error());
+    CHECK_EQ(s, GH_E_CORRUPT);
+  }
+  // The file size must match even when the header is sound.
+  gh::Header h{};
+  craft_header(h, 64, 400, [](gh::Header &) {});
+  CHECK_EQ(open_crafted(h, base.segment_bytes + 4096), GH_E_CORRUPT);
+  CHECK_EQ(open_crafted(h, base.segment_bytes - 64), GH_E_CORRUPT);
+}
+
+TEST(open_refuses_a_segment_others_may_access_or_another_user_owns) {
+  Table tb;
+  std::string path = "/" + tb.name;
+  int fd = shm_open(path.c_str(), O_RDWR, 0);
+  CHECK(fd >= 0);
+  gh_table *t = nullptr;
+  for (mode_t mode : {0660, 0606, 0640, 0604, 0666, 0610, 0601}) {
+    CHECK_EQ(fchmod(fd, mode), 0);
+    gh_status s = gh_table_open(tb.name.c_str(), &t);
+    CHECK_EQ(s, GH_E_PERMISSION);
+    CHECK(t == nullptr);
+    CHECK(std::strstr(gh_last_error(), "mode") != nullptr);
+  }
+  CHECK_EQ(fchmod(fd, 0600), 0);
+  CHECK_EQ(gh_table_open(tb.name.c_str(), &t), GH_OK);
+  gh_table_close(t);
+  t = nullptr;
+  CHECK_EQ(fchmod(fd, 0400), 0);  // owner-only bits other than rw are the owner's business
+  CHECK_EQ(gh_table_open(tb.name.c_str(), &t), GH_OK);
+  gh_table_close(t);
+  t = nullptr;
+  CHECK_EQ(fchmod(fd, 0600), 0);
+  // Owned by another uid (only root can give a file away: the CI runs as root).
+  if (geteuid() == 0) {
+    CHECK_EQ(fchown(fd, 65534, 65534), 0);
+    CHECK_EQ(gh_table_open(tb.name.c_str(), &t), GH_E_PERMISSION);
+    CHECK(std::strstr(gh_last_error(), "owned by uid 65534") != nullptr);
+    CHECK(t == nullptr);
+    CHECK_EQ(fchown(fd, 0, 0), 0);
+    CHECK_EQ(gh_table_open(tb.name.c_str(), &t), GH_OK);
+    gh_table_close(t);
+  }
+  close(fd);
+  CHECK(std::strcmp(gh_status_name(GH_E_PERMISSION), "GH_E_PERMISSION") == 0);
 }
 
 TEST(consistency_check_passes_after_mixed_work) {

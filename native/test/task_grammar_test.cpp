@@ -570,6 +570,13 @@ TEST(invalid_utf8_and_control_characters) {
   ERR("help\r\n", kEncoding);
   Error e = ERR("refresh all_sessions ab\xC3\x28", kEncoding);
   CHECK_EQ(e.offset, 23u);
+  // An encoded surrogate (what the addon passes on for an unpaired one in a
+  // JavaScript string) is named as such, at its offset.
+  Error sur = ERR("terminate all_sessions \"a\xED\xB0\x80\"", kEncoding);
+  CHECK_EQ(sur.offset, 25u);
+  CHECK(sur.text.find("unpaired UTF-16 surrogate U+DC00") != std::string::npos);
+  Error cut = ERR("terminate all_sessions \xED\xA0", kEncoding);  // truncated: plain invalid UTF-8
+  CHECK(cut.text.find("invalid UTF-8 (byte 0xED)") != std::string::npos);
   // Encoding is checked before quotes and grammar.
   ERR("\"unbalanced \xFF", kEncoding);
   // Valid neighbours of the rejected forms.

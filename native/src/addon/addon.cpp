@@ -3,8 +3,9 @@
 // happens in TypeScript before the call (lib/session/) and in the C API.
 //
 // Handles are type-tagged externals, so a spoofed object cannot be
-// unwrapped. The hot call, validate(), reads the session ID as latin1 into a
-// stack buffer and writes its numeric results into a Float64Array bound to
+// unwrapped. Strings cross through strings.h, never through Node-API's
+// lossy UTF-8 or latin1 conversions. The hot call, validate(), reads the
+// session ID's UTF-16 code units (ASCII only) into a stack buffer and writes its numeric results into a Float64Array bound to
 // the handle once, so it allocates nothing and returns a small integer.
 // Open handles are tracked per environment (each worker thread has its own)
 // and closed by the environment's cleanup when a worker exits.
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "gatehouse.h"
+#include "strings.h"
 #include "sys.h"
 #include "table.h"
 
@@ -87,10 +89,14 @@ Napi::Value wrap(Napi::Env env, gh_table *t) {
   return ext;
 }
 
-std::string utf8(const Napi::Value &v, const char *what) {
-  if (!v.IsString()) throw make_error(v.Env(), "GH_E_INVALID_ARGUMENT", std::string(what) + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
+using gh_addon::utf8;  // strings.h: refuses ill-formed UTF-16 instead of rewriting it
+
+// A cookie argument: ASCII only, else a malformed (empty) ID; see strings.h.
+struct Cookie {
+  char text[GH_SESSION_ID_LEN + 2];
+  size_t len;
+  Cookie(napi_env env, napi_value v) : len(gh_addon::session_id(env, v, text, sizeof text)) {}
+};
 
 uint32_t u32(const Napi::Value &v) { return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0; }
 double num(const Napi::Value &v) { return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0; }
@@ -167,8 +173,7 @@ napi_value Validate(napi_env env, napi_callback_info cbinfo) {
     return nullptr;
   }
   char sid[GH_SESSION_ID_LEN + 2];
-  size_t len = 0;
-  if (argc < 1 || napi_get_value_string_latin1(env, argv[0], sid, sizeof sid, &len) != napi_ok) len = 0;
+  size_t len = argc < 1 ? 0 : gh_addon::session_id(env, argv[0], sid, sizeof sid);
   double now = 0;
   if (argc > 1) napi_get_value_double(env, argv[1], &now);
   bool touch = false;
@@ -299,14 +304,14 @@ Napi::Value found(Napi::Env env, gh_status s) {
 
 Napi::Value Logout(const Napi::CallbackInfo &info) {
   Handle *h = unwrap(info);
-  std::string sid = utf8(info[1], "sessionId");
-  return found(info.Env(), gh_session_logout(h->table, sid.data(), sid.size()));
+  Cookie sid(info.Env(), info[1]);
+  return found(info.Env(), gh_session_logout(h->table, sid.text, sid.len));
 }
 
 Napi::Value Touch(const Napi::CallbackInfo &info) {
   Handle *h = unwrap(info);
-  std::string sid = utf8(info[1], "sessionId");
-  return found(info.Env(), gh_session_touch(h->table, sid.data(), sid.size(), uint64_t(num(info[2]))));
+  Cookie sid(info.Env(), info[1]);
+  return found(info.Env(), gh_session_touch(h->table, sid.text, sid.len, uint64_t(num(info[2]))));
 }
 
 Napi::Value Terminate(const Napi::CallbackInfo &info) {

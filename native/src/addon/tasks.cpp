@@ -8,6 +8,7 @@
 #include "../task/grammar.h"
 #include "../task/messages.h"
 #include "gatehouse.h"
+#include "strings.h"
 
 gh_table *UnwrapTable(const Napi::CallbackInfo &info);  // addon.cpp
 
@@ -34,7 +35,8 @@ Napi::Value ParseTask(const Napi::CallbackInfo &info) {
     e.Set("code", Napi::String::New(env, "GH_E_INVALID_ARGUMENT"));
     throw e;
   }
-  std::string text = info[0].As<Napi::String>().Utf8Value();
+  // Lossless: a lone surrogate stays an encoding error for the grammar (GHWAT0105E).
+  std::string text = gh_addon::task_text(info[0], "task");
   gh::task::ParseResult r = gh::task::parse(text);
   Napi::Object out = Napi::Object::New(env);
   out.Set("ok", r.ok);
@@ -110,11 +112,12 @@ Napi::Value PerformTask(const Napi::CallbackInfo &info) {
   gh_table *t = UnwrapTable(info);
   for (size_t i = 1; i <= 5; ++i)
     if (!info[i].IsString()) throw_code(env, "GH_E_INVALID_ARGUMENT", "performTask takes five strings after the handle");
-  std::string server_name = info[1].As<Napi::String>().Utf8Value();
-  std::string session_server_name = info[2].As<Napi::String>().Utf8Value();
-  std::string replica_set = info[3].As<Napi::String>().Utf8Value();
-  std::string server = info[4].As<Napi::String>().Utf8Value();
-  std::string task = info[5].As<Napi::String>().Utf8Value();
+  std::string server_name = gh_addon::utf8(info[1], "serverName");
+  std::string session_server_name = gh_addon::utf8(info[2], "sessionServerName");
+  std::string replica_set = gh_addon::utf8(info[3], "replicaSet");
+  std::string server = gh_addon::utf8(info[4], "server");
+  // Lossless: a lone surrogate stays an encoding error for the grammar (GHWAT0105E).
+  std::string task = gh_addon::task_text(info[5], "task");
   gh_server_identity id{server_name.c_str(), session_server_name.c_str(), replica_set.c_str()};
   gh_task_response *r = nullptr;
   gh_status st = gh_performtask(t, &id, server.c_str(), task.data(), task.size(), &r);

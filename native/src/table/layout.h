@@ -39,11 +39,13 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free,
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "u32 atomics must be lock-free");
 
 constexpr uint64_t kMagic = 0x31454C4241544847ull;  // "GHTABLE1" little-endian
-constexpr uint32_t kLayoutVersion = 2;  // 2: 20-bit epoch in the user state word
+constexpr uint32_t kLayoutVersion = 3;  // 2: 20-bit epoch in the user state word; 3: eviction markers, 4x index
 constexpr uint32_t kIndexWindow = 32;  // buckets a session ID may occupy
 constexpr uint32_t kUserWindow = 4096; // longest probe for a login's record (probes stop at a never-used record)
 constexpr uint32_t kAllocScan = 128;   // slots the allocator looks at before evicting
-constexpr uint32_t kLruSample = 16;    // live slots compared to pick the LRU victim
+constexpr uint32_t kEvictSample = 128; // random slots (whole table) compared to pick the LRU victim
+constexpr uint32_t kOwnFirst = 2;      // a login whose user holds this many sessions evicts its own first
+constexpr uint32_t kOwnScan = 4096;    // slots searched for the user's own sessions (whole table up to this)
 constexpr uint32_t kMinCapacity = 32;
 constexpr uint32_t kMaxCapacity = 1u << 24;
 constexpr uint32_t kDefaultCredBytes = 400;  // 112-byte slot header + 400 = 512 B
@@ -91,6 +93,14 @@ inline bool us_same_epoch(uint64_t w, uint32_t epoch) { return us_epoch(w) == (e
 // The count that holds in the current epoch.
 inline uint32_t us_live_count(uint64_t w, uint32_t epoch) { return us_same_epoch(w, epoch) ? us_count(w) : 0; }
 
+// ---- index bucket ------------------------------------------------------------
+// fingerprint(32) | slot+1 (a session), or fingerprint(32) | kMarker |
+// eviction serial(31) (an eviction marker: the cookie with that fingerprint
+// was evicted; current while fewer than `capacity` evictions followed it).
+constexpr uint64_t kMarker = 1ull << 31;
+constexpr uint64_t kSerialMask = kMarker - 1;
+inline bool is_marker(uint64_t e) { return (e & kMarker) != 0; }
+
 struct alignas(64) Header {
   // Immutable after creation (written before `ready` is released).
   uint64_t magic;
@@ -99,7 +109,7 @@ struct alignas(64) Header {
   uint32_t capacity;
   uint32_t slot_bytes;
   uint32_t cred_bytes;
-  uint32_t index_buckets;  // power of two, >= 2 * capacity
+  uint32_t index_buckets;  // power of two, >= 4 * capacity (sessions + eviction markers)
   uint32_t user_records;   // power of two, >= 1.5 * capacity
   uint32_t reserved0;
   uint64_t segment_bytes;
@@ -115,7 +125,7 @@ struct alignas(64) Header {
   alignas(64) std::atomic<uint64_t> hand;     // allocator clock hand
   alignas(64) std::atomic<uint64_t> reap_hand;
   alignas(64) std::atomic<uint64_t> created_total;
-  std::atomic<uint64_t> evictions;
+  std::atomic<uint64_t> evictions;  // also hands out eviction serials (index markers)
   std::atomic<uint64_t> ended[GH_REASON_COUNT];
 };
 

@@ -185,7 +185,8 @@ extern "C" gh_status gh_table_check(gh_table *t, uint32_t slack) {
   }
   for (uint32_t b = 0; b <= t->index_mask; ++b) {
     uint64_t e = t->index[b].load(kAcq);
-    if (e && uint32_t(e) - 1 >= t->capacity) return fail(GH_E_CORRUPT, "index bucket %u points past the table", b);
+    if (e && !is_marker(e) && uint32_t(e) - 1 >= t->capacity)
+      return fail(GH_E_CORRUPT, "index bucket %u points past the table", b);
   }
   return GH_OK;
 }
@@ -193,7 +194,7 @@ extern "C" gh_status gh_table_check(gh_table *t, uint32_t slack) {
 extern "C" const char *gh_status_name(gh_status s) {
   static const char *const names[] = {"GH_OK", "GH_E_INVALID_ARGUMENT", "GH_E_EXISTS", "GH_E_NOT_FOUND",
                                       "GH_E_INCOMPATIBLE", "GH_E_CORRUPT", "GH_E_SYSTEM", "GH_E_FULL",
-                                      "GH_E_LIMIT", "GH_E_TOO_LARGE", "GH_E_BUFFER"};
+                                      "GH_E_LIMIT", "GH_E_TOO_LARGE", "GH_E_BUFFER", "GH_E_PERMISSION"};
   return unsigned(s) < sizeof names / sizeof *names ? names[s] : "GH_E_UNKNOWN_STATUS";
 }
 

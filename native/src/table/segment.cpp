@@ -17,7 +17,7 @@
 #include <thread>
 #include <utility>
 
-#include "siphash.h"
+#include "geometry.h"
 #include "sys.h"
 #include "table.h"
 
@@ -49,20 +49,6 @@ bool valid_name(const char *name) {
 
 void shm_path(const char *name, char *out, size_t cap) { snprintf(out, cap, "/%s", name); }
 
-uint32_t next_pow2(uint64_t v) {
-  uint64_t p = 1;
-  while (p < v) p <<= 1;
-  return uint32_t(p);
-}
-
-uint64_t geometry_hash(const Header *h) {
-  const uint64_t k[2] = {0x6761746568, 0x6f757365};
-  uint64_t words[12] = {h->magic, h->layout_version, h->header_bytes, h->capacity,
-                        h->slot_bytes, h->cred_bytes, h->index_buckets, h->user_records,
-                        h->segment_bytes, h->slots_off, h->index_off, h->users_off};
-  return siphash24(words, sizeof words, k);
-}
-
 void bind(gh_table *t, Mapping *m) {
   auto *base = static_cast<uint8_t *>(m->base);
   t->mapping = m;
@@ -77,7 +63,11 @@ void bind(gh_table *t, Mapping *m) {
   t->user_mask = t->hdr->user_records - 1;
 }
 
-// Checks a mapped header before anything else reads it.
+// Checks a mapped header before anything else reads it. Beyond magic,
+// version and checksum (which anyone can recompute), every geometry field
+// must be exactly what gh_table_create would have written for the header's
+// capacity and cred_bytes, and the file exactly that size: then every
+// offset, mask and slot read that bind() derives stays inside the mapping.
 gh_status check_header(const Header *h, size_t file_size, const char *name) {
   if (h->magic != kMagic)
     return fail(GH_E_INCOMPATIBLE, "segment '%s' is not a Gatehouse session table (bad magic)", name);
@@ -89,9 +79,46 @@ gh_status check_header(const Header *h, size_t file_size, const char *name) {
                 h->header_bytes, sizeof(Header));
   if (geometry_hash(h) != h->geometry_check)
     return fail(GH_E_CORRUPT, "segment '%s' header fails its checksum", name);
+  if (!capacity_in_range(h->capacity))
+    return fail(GH_E_CORRUPT, "segment '%s' header: capacity %u is not a multiple of 32 in %u..%u", name,
+                h->capacity, kMinCapacity, kMaxCapacity);
+  if (!cred_bytes_in_range(h->cred_bytes))
+    return fail(GH_E_CORRUPT, "segment '%s' header: cred_bytes %u is not a multiple of 8 in 64..%u", name,
+                h->cred_bytes, kMaxCredBytes);
+  Geometry g{};
+  if (!derive_geometry(h->capacity, h->cred_bytes, g))
+    return fail(GH_E_CORRUPT, "segment '%s' header: geometry overflows", name);
+  struct Field { const char *what; uint64_t have, want; };
+  const Field fields[] = {
+      {"slot_bytes", h->slot_bytes, g.slot_bytes},
+      {"index_buckets", h->index_buckets, g.index_buckets},
+      {"user_records", h->user_records, g.user_records},
+      {"slots_off", h->slots_off, g.slots_off},
+      {"index_off", h->index_off, g.index_off},
+      {"users_off", h->users_off, g.users_off},
+      {"segment_bytes", h->segment_bytes, g.segment_bytes},
+      {"reserved0", h->reserved0, 0},
+  };
+  for (const Field &f : fields)
+    if (f.have != f.want)
+      return fail(GH_E_CORRUPT, "segment '%s' header: %s is %llu; capacity %u and cred_bytes %u give %llu", name,
+                  f.what, (unsigned long long)f.have, h->capacity, h->cred_bytes, (unsigned long long)f.want);
   if (h->segment_bytes != file_size)
     return fail(GH_E_CORRUPT, "segment '%s' is %zu bytes but its header says %llu", name, file_size,
                 (unsigned long long)h->segment_bytes);
+  return GH_OK;
+}
+
+// The segment holds every session ID in the clear (they are bearer
+// credentials) and its header steers every pointer we derive: only a
+// segment owned by our effective user and closed to everyone else is ours.
+gh_status check_owner(const struct stat &st, const char *name) {
+  if (st.st_uid != geteuid())
+    return fail(GH_E_PERMISSION, "segment '%s' is owned by uid %u, not by this process's uid %u; refusing it", name,
+                unsigned(st.st_uid), unsigned(geteuid()));
+  if ((st.st_mode & 077) != 0)
+    return fail(GH_E_PERMISSION, "segment '%s' has mode %04o: group or others may read or write it; refusing it "
+                "(it must be 0600)", name, unsigned(st.st_mode & 07777));
   return GH_OK;
 }
 
@@ -114,21 +141,14 @@ extern "C" gh_status gh_table_create(const char *name, const gh_table_options *o
   if (opt->capacity < kMinCapacity || opt->capacity > kMaxCapacity)
     return fail(GH_E_INVALID_ARGUMENT, "capacity %u is outside %u..%u", opt->capacity, kMinCapacity, kMaxCapacity);
   uint32_t cred = opt->cred_bytes ? opt->cred_bytes : kDefaultCredBytes;
-  if (cred < 64 || cred > kMaxCredBytes || cred % 8 != 0)
+  if (!cred_bytes_in_range(cred))
     return fail(GH_E_INVALID_ARGUMENT, "cred_bytes %u must be a multiple of 8 in 64..%u", cred, kMaxCredBytes);
 
   // WebSEAL rounds small max-entries up to a multiple of 32; so do we.
-  uint32_t capacity = (opt->capacity + 31) & ~31u;
-  // Slots start on cache lines, so validate() touches exactly the two lines
-  // of the 112-byte slot header (the header itself is a multiple of 64).
-  uint32_t slot_bytes = (kSlotHeaderBytes + cred + 63) & ~63u;
-  uint32_t buckets = next_pow2(uint64_t(capacity) * 2);
-  uint32_t users = next_pow2(uint64_t(capacity) * 3 / 2);
-  static_assert(sizeof(Header) % 64 == 0, "slots must start on a cache line");
-  uint64_t slots_off = sizeof(Header);
-  uint64_t index_off = slots_off + uint64_t(capacity) * slot_bytes;
-  uint64_t users_off = index_off + uint64_t(buckets) * 8;
-  uint64_t total = users_off + uint64_t(users) * sizeof(UserRec);
+  Geometry geo{};
+  if (!derive_geometry((opt->capacity + 31) & ~31u, cred, geo))
+    return fail(GH_E_INVALID_ARGUMENT, "capacity %u with cred_bytes %u overflows", opt->capacity, cred);
+  const uint64_t total = geo.segment_bytes;
 
   char path[GH_NAME_MAX + 2];
   shm_path(name, path, sizeof path);
@@ -144,7 +164,12 @@ extern "C" gh_status gh_table_create(const char *name, const gh_table_options *o
     return fail(GH_E_SYSTEM, "sizing segment '%s' to %llu bytes: %s", name, (unsigned long long)total, strerror(e));
   }
   struct stat st;
-  fstat(fd, &st);
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    shm_unlink(path);
+    return fail(GH_E_SYSTEM, "fstat('%s'): %s", name, strerror(e));
+  }
   void *base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   close(fd);
   if (base == MAP_FAILED) {
@@ -157,15 +182,15 @@ extern "C" gh_status gh_table_create(const char *name, const gh_table_options *o
   h->magic = kMagic;
   h->layout_version = kLayoutVersion;
   h->header_bytes = sizeof(Header);
-  h->capacity = capacity;
-  h->slot_bytes = slot_bytes;
-  h->cred_bytes = cred;
-  h->index_buckets = buckets;
-  h->user_records = users;
-  h->segment_bytes = total;
-  h->slots_off = slots_off;
-  h->index_off = index_off;
-  h->users_off = users_off;
+  h->capacity = geo.capacity;
+  h->slot_bytes = geo.slot_bytes;
+  h->cred_bytes = geo.cred_bytes;
+  h->index_buckets = geo.index_buckets;
+  h->user_records = geo.user_records;
+  h->segment_bytes = geo.segment_bytes;
+  h->slots_off = geo.slots_off;
+  h->index_off = geo.index_off;
+  h->users_off = geo.users_off;
   random_bytes(h->hash_key, sizeof h->hash_key);
   h->created_ms = now_ms();
   h->geometry_check = geometry_hash(h);
@@ -200,6 +225,10 @@ extern "C" gh_status gh_table_open(const char *name, gh_table **out) {
     int e = errno;
     close(fd);
     return fail(GH_E_SYSTEM, "fstat('%s'): %s", name, strerror(e));
+  }
+  if (gh_status s = check_owner(st, name)) {
+    close(fd);
+    return s;
   }
   std::lock_guard<std::mutex> g(g_maps_mutex);
   std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};

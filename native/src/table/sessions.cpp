@@ -33,9 +33,10 @@ void write_cred(Slot *sl, uint32_t words, const char *login, size_t login_len, c
 
 // Counts the new session in for its user (the step that makes a login
 // race-free against `terminate all_sessions`). Returns the record index and
-// fills gen/epoch, or UINT32_MAX with *st set.
+// fills gen/epoch and how many sessions the user held before, or UINT32_MAX
+// with *st set.
 uint32_t count_in(gh_table *t, uint64_t key, uint32_t limit, uint32_t *gen, uint32_t *epoch, uint32_t *refresh,
-                  gh_status *st) {
+                  uint32_t *held, gh_status *st) {
   const uint32_t tag = login_tag(key);
   for (int attempt = 0; attempt < 16; ++attempt) {
     uint32_t r = user_find_or_claim(t, key);
@@ -46,13 +47,13 @@ uint32_t count_in(gh_table *t, uint64_t key, uint32_t limit, uint32_t *gen, uint
     UserRec &u = t->users[r];
     u.limit.store(limit, kRlx);
     uint64_t w = u.state.load(kAcq);
-    uint32_t e = 0;
+    uint32_t e = 0, c = 0;
     bool counted = false;
     while (us_tag(w) == tag) {
       // The epoch is read after the count word (and again after every failed
       // CAS): an epoch older than the word would reset a newer epoch's count.
       e = t->hdr->epoch.load(kAcq);
-      uint32_t c = us_live_count(w, e);
+      c = us_live_count(w, e);
       if (limit && c >= limit) {
         *st = fail(GH_E_LIMIT, "user already has %u of %u allowed sessions", c, limit);
         return UINT32_MAX;
@@ -73,6 +74,7 @@ uint32_t count_in(gh_table *t, uint64_t key, uint32_t limit, uint32_t *gen, uint
     }
     *gen = us_gen(w);
     *epoch = e;
+    *held = c;
     *refresh = u.refresh.load(kAcq);
     return r;
   }
@@ -110,27 +112,28 @@ gh_status create_impl(gh_table *t, const gh_session_spec *spec, const uint64_t *
   const uint64_t seen = last_ms ? last_ms : born;
   uint64_t key = login_key(t, spec->login, spec->login_len);
 
-  // Refuse an over-limit login before claiming a slot: claiming may evict
-  // another user's session. (count_in re-checks atomically.)
-  if (spec->max_sessions) {
-    uint32_t r0 = user_find(t, key);
-    if (r0 != UINT32_MAX) {
-      uint64_t w0 = t->users[r0].state.load(kAcq);
-      uint32_t c0 = us_live_count(w0, t->hdr->epoch.load(kAcq));
-      if (c0 >= spec->max_sessions)
-        return fail(GH_E_LIMIT, "user already has %u of %u allowed sessions", c0, spec->max_sessions);
-    }
-  }
-  uint32_t seq;
-  uint32_t i = slot_claim(t, now, &seq);
-  if (i == UINT32_MAX) return fail(GH_E_FULL, "no slot could be claimed (every sampled slot is being written)");
-  Slot *sl = slot_at(t, i);
+  // Check before evict: the login is counted in (which refuses it at its
+  // limit) before a slot is claimed, because claiming may evict a session.
+  // A crash between here and the COUNTED store below leaves one over-count,
+  // as any count-in window does (docs/table.md §5).
+  gh_status st = GH_OK;
+  uint32_t gen = 0, epoch = 0, refresh = 0, held = 0;
+  uint32_t r = count_in(t, key, spec->max_sessions, &gen, &epoch, &refresh, &held, &st);
+  if (r == UINT32_MAX) return st;
 
-  uint64_t sid[3], tag[2] = {0, 0};
-  uint8_t fresh[36];  // one getrandom(2) for both identifiers
+  uint64_t sid[3], tag[2] = {0, 0}, seed;
+  uint8_t fresh[44];  // one getrandom(2) for both identifiers and the eviction sample
   random_bytes(fresh, sizeof fresh);
   std::memcpy(sid, given_sid ? static_cast<const void *>(given_sid) : static_cast<const void *>(fresh), 24);
   std::memcpy(tag, fresh + 24, 12);
+  std::memcpy(&seed, fresh + 36, 8);
+  uint32_t seq;
+  uint32_t i = slot_claim(t, ClaimFor{now, key, held, seed}, &seq);
+  if (i == UINT32_MAX) {
+    uncount(t, r, gen, epoch);
+    return fail(GH_E_FULL, "no slot could be claimed (every sampled slot is being written)");
+  }
+  Slot *sl = slot_at(t, i);
   sl->usid[0].store(tag[0], kDataStore);
   sl->usid[1].store(tag[1], kDataStore);
   sl->user_key.store(key, kDataStore);
@@ -143,13 +146,6 @@ gh_status create_impl(gh_table *t, const gh_session_spec *spec, const uint64_t *
   sl->attrs_len.store(spec->attrs_len, kDataStore);
   write_cred(sl, t->cred_words, spec->login, spec->login_len, spec->attrs, spec->attrs_len);
 
-  gh_status st = GH_OK;
-  uint32_t gen = 0, epoch = 0, refresh = 0;
-  uint32_t r = count_in(t, key, spec->max_sessions, &gen, &epoch, &refresh, &st);
-  if (r == UINT32_MAX) {
-    slot_release(t, i, seq);
-    return st;
-  }
   sl->user_gen.store((uint64_t(r) << 32) | gen, kDataStore);
   sl->epoch_refresh.store((uint64_t(epoch) << 32) | refresh, kDataStore);
   // Record that this slot now holds one unit of the user's count, so that
@@ -212,8 +208,11 @@ gh_reason validate_core(gh_table *t, const char *sid, size_t sid_len, uint64_t n
   *slot = UINT32_MAX;
   if (!decode_sid(sid, sid_len, w)) return GH_R_UNKNOWN;
   for (int attempt = 0; attempt < 64; ++attempt) {
-    uint32_t i = index_find(t, w);
-    if (i == UINT32_MAX) return GH_R_UNKNOWN;
+    bool evicted = false;
+    uint32_t i = index_find(t, w, &evicted);
+    // An evicted session's slot was reused at once; its eviction marker
+    // still says why (for the last `capacity` evictions).
+    if (i == UINT32_MAX) return evicted ? GH_R_EVICTED : GH_R_UNKNOWN;
     if (!snapshot(t, i, s) || !ct_equal(s.sid, w, 3)) continue;  // a writer intervened
     if (ctl_state(s.ctl) == kClaimed) return GH_R_UNKNOWN;       // being replaced
     *slot = i;
@@ -262,7 +261,10 @@ extern "C" gh_status gh_session_read(gh_table *t, uint32_t slot, uint32_t seq, c
     if (ctl_seq(s.ctl) != seq || ctl_state(s.ctl) == kClaimed || ctl_state(s.ctl) == kFree)
       return fail(GH_E_NOT_FOUND, "that session no longer occupies slot %u", slot);
     size_t total = size_t(s.login_len) + s.attrs_len;
-    if (total > size_t(t->cred_words) * 8) return fail(GH_E_CORRUPT, "slot %u has inconsistent lengths", slot);
+    // open() pins cred_bytes to <= kMaxCredBytes; bound by buf as well, so
+    // no header or slot contents can make this copy overrun the stack.
+    if (total > size_t(t->cred_words) * 8 || total > sizeof buf)
+      return fail(GH_E_CORRUPT, "slot %u has inconsistent lengths", slot);
     for (size_t w = 0; w * 8 < total; ++w) {
       uint64_t v = sl->cred[w].load(kDataLoad);
       std::memcpy(buf + w * 8, &v, 8);

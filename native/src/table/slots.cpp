@@ -1,5 +1,6 @@
 // slots.cpp -- the life of a slot: snapshot (seqlock read), the validity
-// rule, claiming (with LRU eviction), retiring, and giving back counts.
+// rule, claiming (with approximate-LRU, per-user-fair eviction), retiring,
+// and giving back counts.
 //
 //   FREE/DEAD --take--> CLAIMED --publish--> LIVE --retire--> DEAD(reason)
 //                          ^                   |
@@ -96,7 +97,7 @@ void uncount(gh_table *t, uint32_t user_idx, uint32_t gen, uint32_t epoch) {
   }
 }
 
-bool slot_take(gh_table *t, uint32_t i, uint64_t seen, uint32_t *seq) {
+bool slot_take(gh_table *t, uint32_t i, uint64_t seen, uint32_t *seq, bool evict) {
   Slot *sl = slot_at(t, i);
   uint32_t nseq = (ctl_seq(seen) + 1) & 0xFFFFFF;
   uint64_t claimed = make_ctl(nseq, kClaimed, false, 0, self_pid());
@@ -107,7 +108,15 @@ bool slot_take(gh_table *t, uint32_t i, uint64_t seen, uint32_t *seq) {
   // words are stable: their writer either retired them or is dead.
   if (ctl_state(seen) != kFree) {
     uint64_t sid[3] = {sl->sid[0].load(kRlx), sl->sid[1].load(kRlx), sl->sid[2].load(kRlx)};
-    if (sid[0] | sid[1] | sid[2]) index_remove(t, sid, i);
+    if (evict) {
+      // The serial dates the marker: the evicted cookie reads "evicted"
+      // until `capacity` more evictions have happened.
+      uint64_t serial = t->hdr->evictions.fetch_add(1, kAR);
+      t->hdr->ended[GH_R_EVICTED].fetch_add(1, kRlx);
+      if (sid[0] | sid[1] | sid[2]) index_mark_evicted(t, sid, i, serial);
+    } else if (sid[0] | sid[1] | sid[2]) {
+      index_remove(t, sid, i);
+    }
     if (ctl_counted(seen)) {
       uint64_t ug = sl->user_gen.load(kRlx);
       uint64_t er = sl->epoch_refresh.load(kRlx);
@@ -136,53 +145,124 @@ bool slot_retire(gh_table *t, uint32_t i, uint64_t seen, const Snapshot &s, gh_r
   return true;
 }
 
-uint32_t slot_claim(gh_table *t, uint64_t now, uint32_t *seq) {
+namespace {
+// splitmix64: positions for the victim sample, seeded from getrandom(2) by
+// the create, so nobody can predict or steer which slots are compared.
+uint64_t next_random(uint64_t &state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// The outcome of looking at one slot while choosing where a session goes.
+enum class Seen { kTaken, kCandidate, kSkip };
+
+// Looks at slot i: takes it at once if it holds nothing valid (free, a
+// tombstone, a dead writer's claim, an invalid session), otherwise reports a
+// valid LIVE session as a candidate victim in `s`.
+Seen look_at(gh_table *t, uint32_t i, uint64_t now, uint32_t me, Snapshot &s, uint32_t *seq) {
+  uint64_t c = slot_at(t, i)->ctl.load(kAcq);
+  switch (ctl_state(c)) {
+    case kFree:
+    case kDead:
+      return slot_take(t, i, c, seq) ? Seen::kTaken : Seen::kSkip;
+    case kClaimed:
+      // Another writer's slot, unless that writer died mid-create.
+      return ctl_owner(c) != me && !process_alive(ctl_owner(c)) && slot_take(t, i, c, seq) ? Seen::kTaken
+                                                                                            : Seen::kSkip;
+    default: {  // kLive
+      // The snapshot re-reads ctl: another allocator may have claimed the
+      // slot since our load, and a CLAIMED slot judges "unknown" -- which
+      // must never be mistaken for a dead session we may take.
+      if (!snapshot(t, i, s) || ctl_state(s.ctl) != kLive) return Seen::kSkip;
+      gh_reason r = judge(t, s, now);
+      if (r == GH_VALID) return Seen::kCandidate;
+      // Expired or inactive sessions are reclaimed here; terminated
+      // generations were already accounted when they were ended.
+      if (!slot_take(t, i, s.ctl, seq)) return Seen::kSkip;
+      if (r == GH_R_EXPIRED || r == GH_R_INACTIVE) t->hdr->ended[r].fetch_add(1, kRlx);
+      return Seen::kTaken;
+    }
+  }
+}
+
+struct Victim {
+  uint32_t slot = UINT32_MAX;
+  uint64_t ctl = 0, last = UINT64_MAX;
+  void offer(uint32_t i, const Snapshot &s) {
+    if (s.last_ms < last) { slot = i; ctl = s.ctl; last = s.last_ms; }
+  }
+};
+
+// The user's own least recently used session, searched in up to kOwnScan
+// slots from a random start (the whole table when it is no larger). The
+// first cache line of a slot holds ctl and user_key, so a slot of another
+// user costs one line. Returns a slot taken on the way (one that held
+// nothing valid), else UINT32_MAX with the best candidate in v.
+uint32_t own_victim(gh_table *t, const ClaimFor &who, uint64_t &rng, uint32_t me, Victim &v, uint32_t *seq) {
+  uint32_t n = t->capacity < kOwnScan ? t->capacity : kOwnScan;
+  uint32_t start = uint32_t(next_random(rng) % t->capacity);
+  for (uint32_t k = 0; k < n; ++k) {
+    uint32_t i = (start + k) % t->capacity;
+    Slot *sl = slot_at(t, i);
+    if (ctl_state(sl->ctl.load(kAcq)) != kLive || sl->user_key.load(kDataLoad) != who.user_key) continue;
+    Snapshot s;
+    Seen r = look_at(t, i, who.now, me, s, seq);
+    if (r == Seen::kTaken) return i;
+    if (r == Seen::kCandidate && s.user_key == who.user_key) v.offer(i, s);
+  }
+  return UINT32_MAX;
+}
+
+// The least recently used session of kEvictSample slots drawn uniformly
+// from the whole table (every slot, when the table is no larger). A live
+// slot whose last access is not older than the best so far is passed over
+// after reading two words; only improvements are snapshotted and judged.
+// Returns as own_victim.
+uint32_t sampled_victim(gh_table *t, const ClaimFor &who, uint64_t &rng, uint32_t me, Victim &v, uint32_t *seq) {
+  const bool all = t->capacity <= kEvictSample;
+  const uint32_t n = all ? t->capacity : kEvictSample;
+  const uint32_t start = uint32_t(next_random(rng) % t->capacity);
+  for (uint32_t k = 0; k < n; ++k) {
+    uint32_t i = all ? (start + k) % t->capacity : uint32_t(next_random(rng) % t->capacity);
+    Slot *sl = slot_at(t, i);
+    uint64_t c = sl->ctl.load(kAcq);
+    if (ctl_state(c) == kLive && sl->last_ms.load(kDataLoad) >= v.last) continue;
+    Snapshot s;
+    Seen r = look_at(t, i, who.now, me, s, seq);
+    if (r == Seen::kTaken) return i;
+    if (r == Seen::kCandidate) v.offer(i, s);
+  }
+  return UINT32_MAX;
+}
+}  // namespace
+
+uint32_t slot_claim(gh_table *t, const ClaimFor &who, uint32_t *seq) {
   const uint32_t me = self_pid();
+  uint64_t rng = who.seed;
   for (int round = 0; round < 4; ++round) {
-    uint32_t victim = UINT32_MAX;
-    uint64_t victim_ctl = 0, victim_last = UINT64_MAX;
-    uint32_t sampled = 0;
+    // A clock over the table: the first slot holding nothing valid.
     for (uint32_t n = 0; n < kAllocScan; ++n) {
       uint32_t i = uint32_t(t->hdr->hand.fetch_add(1, kRlx) % t->capacity);
-      uint64_t c = slot_at(t, i)->ctl.load(kAcq);
-      switch (ctl_state(c)) {
-        case kFree:
-        case kDead:
-          if (slot_take(t, i, c, seq)) return i;
-          break;
-        case kClaimed:
-          // Another writer's slot, unless that writer died mid-create.
-          if (ctl_owner(c) != me && !process_alive(ctl_owner(c)) && slot_take(t, i, c, seq)) return i;
-          break;
-        default: {  // kLive
-          Snapshot s;
-          // The snapshot re-reads ctl: another allocator may have claimed
-          // the slot since our load, and a CLAIMED slot judges "unknown" --
-          // which must never be mistaken for a dead session we may take.
-          if (!snapshot(t, i, s) || ctl_state(s.ctl) != kLive) break;
-          gh_reason r = judge(t, s, now);
-          if (r != GH_VALID) {
-            // Expired or inactive sessions are reclaimed here; terminated
-            // generations were already accounted when they were ended.
-            if (slot_take(t, i, s.ctl, seq)) {
-              if (r == GH_R_EXPIRED || r == GH_R_INACTIVE) t->hdr->ended[r].fetch_add(1, kRlx);
-              return i;
-            }
-          } else if (sampled++ < kLruSample && s.last_ms < victim_last) {
-            victim = i;
-            victim_ctl = s.ctl;
-            victim_last = s.last_ms;
-          }
-        }
-      }
+      Snapshot s;
+      if (look_at(t, i, who.now, me, s, seq) == Seen::kTaken) return i;
     }
-    // Nothing free among kAllocScan slots: the table is (about) full, so the
-    // least recently used session of the sample makes room.
-    if (victim != UINT32_MAX && slot_take(t, victim, victim_ctl, seq)) {
-      t->hdr->evictions.fetch_add(1, kRlx);
-      t->hdr->ended[GH_R_EVICTED].fetch_add(1, kRlx);
-      return victim;
+    // Nothing free among kAllocScan slots: the table is (about) full and a
+    // valid session must make room. (Check before evict is the caller's:
+    // the login was counted in, within its limit, before it came here.)
+    // Fairness first: a user that already holds kOwnFirst sessions pays
+    // with its own least recently used one, not another user's.
+    Victim v;
+    if (who.user_held >= kOwnFirst) {
+      uint32_t i = own_victim(t, who, rng, me, v, seq);
+      if (i != UINT32_MAX) return i;
     }
+    if (v.slot == UINT32_MAX) {
+      uint32_t i = sampled_victim(t, who, rng, me, v, seq);
+      if (i != UINT32_MAX) return i;
+    }
+    if (v.slot != UINT32_MAX && slot_take(t, v.slot, v.ctl, seq, true)) return v.slot;
   }
   return UINT32_MAX;
 }

@@ -53,8 +53,14 @@ void uncount(gh_table *t, uint32_t user_idx, uint32_t gen, uint32_t epoch);
 
 // Removes the index bucket that points at slot i for session words sid.
 void index_remove(gh_table *t, const uint64_t sid[3], uint32_t i);
-// Finds the slot of a session ID (decoded words); UINT32_MAX when absent.
-uint32_t index_find(const gh_table *t, const uint64_t sid[3]);
+// Finds the slot of a session ID (decoded words); UINT32_MAX when absent,
+// and then *evicted (if given) is set when a current eviction marker of that
+// ID is in its window.
+uint32_t index_find(const gh_table *t, const uint64_t sid[3], bool *evicted = nullptr);
+// Turns the bucket (sid -> slot i) into an eviction marker with `serial`.
+void index_mark_evicted(gh_table *t, const uint64_t sid[3], uint32_t i, uint64_t serial);
+// Whether an eviction marker is among the last `capacity` evictions.
+bool marker_current(const gh_table *t, uint64_t e);
 // Inserts (sid -> slot i); false if the session's window is full.
 bool index_insert(gh_table *t, const uint64_t sid[3], uint32_t i);
 
@@ -65,15 +71,25 @@ uint32_t login_tag(uint64_t key);
 uint32_t user_find(const gh_table *t, uint64_t key);
 uint32_t user_find_or_claim(gh_table *t, uint64_t key);
 
-// Claims a slot for a new session (evicting the least recently used of a
-// sample when the table is full). Returns the index; ctl is CLAIMED by us
-// with the returned seq.
-uint32_t slot_claim(gh_table *t, uint64_t now, uint32_t *seq);
+// Who is asking for a slot, for the choice of an eviction victim.
+struct ClaimFor {
+  uint64_t now;
+  uint64_t user_key;   // the new session's login
+  uint32_t user_held;  // sessions that login held before this one
+  uint64_t seed;       // CSPRNG bytes for the random victim sample
+};
+// Claims a slot for a new session. When the table is full, evicts the
+// user's own least recently used session if it holds kOwnFirst or more,
+// else the least recently used of a random sample of the whole table.
+// Returns the index; ctl is CLAIMED by us with the returned seq.
+uint32_t slot_claim(gh_table *t, const ClaimFor &who, uint32_t *seq);
 // Returns a claimed slot to FREE (used when a create gives up).
 void slot_release(gh_table *t, uint32_t i, uint32_t seq);
 // Takes over slot i from whatever state `seen` describes, cleaning up what
 // the previous incarnation left (index bucket, count). False if ctl moved.
-bool slot_take(gh_table *t, uint32_t i, uint64_t seen, uint32_t *seq);
+// With `evict`, the previous (valid, LIVE) session is being evicted: it is
+// counted, and its bucket becomes an eviction marker instead of going.
+bool slot_take(gh_table *t, uint32_t i, uint64_t seen, uint32_t *seq, bool evict = false);
 
 // Ends a live session: LIVE -> DEAD(reason) and gives back its count.
 // False if the slot was no longer in state `seen`.

@@ -89,7 +89,20 @@ bool check_encoding(std::string_view in, Error *err) {
       cp = (cp << 6) | (b & 0x3F);
     }
     if (!ok) {
-      if (err) *err = make_error(ErrorCode::Encoding, "invalid UTF-8 (byte " + hex_byte(c) + ")", i);
+      if (err) {
+        // ED A0..BF xx encodes a UTF-16 surrogate: what the addon passes on
+        // for an unpaired surrogate in a JavaScript string. Name it.
+        const bool surrogate = c == 0xED && n - i >= 3 && p[i + 1] >= 0xA0 && p[i + 1] <= 0xBF &&
+                               p[i + 2] >= 0x80 && p[i + 2] <= 0xBF;
+        if (surrogate) {
+          const unsigned s = 0xD000 | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
+          *err = make_error(ErrorCode::Encoding,
+                            "unpaired UTF-16 surrogate U+" + hex_byte(s >> 8).substr(2) + hex_byte(s & 0xFF).substr(2) +
+                                " (the task is not well-formed Unicode)", i);
+        } else {
+          *err = make_error(ErrorCode::Encoding, "invalid UTF-8 (byte " + hex_byte(c) + ")", i);
+        }
+      }
       return false;
     }
     if (cp >= 0x80 && cp <= 0x9F) {

@@ -83,7 +83,8 @@ const MessageDef kCatalogue[] = {
     GH_MSG(ParseQuoting, 0104, E, Error, 2, "%s (at byte %zu).",
            "Parse error: unbalanced quotes, a misplaced quote or a bad escape."),
     GH_MSG(ParseEncoding, 0105, E, Error, 2, "%s (at byte %zu).",
-           "Parse error: invalid UTF-8, a NUL byte, a control character, or a tab inside quotes."),
+           "Parse error: invalid UTF-8 (including an unpaired UTF-16 surrogate in a JavaScript task string), a NUL "
+           "byte, a control character, or a tab inside quotes."),
     GH_MSG(ParseTooLong, 0106, E, Error, 2, "%s (at byte %zu).",
            "Parse error: the task is over 65536 bytes or 256 tokens."),
     GH_MSG(ParseExtraArgument, 0107, E, Error, 2, "%s (at byte %zu).",
