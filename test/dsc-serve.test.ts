@@ -3,6 +3,8 @@
 // others, every admin command sent to any host ends sessions on all of them,
 // and a Redis outage fails closed with the session-unavailable page.
 import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
 import { request } from 'undici';
 import { Browser, startGatehouse, type RunningGatehouse } from './helpers/gatehouse.js';
 import { startEcho, type EchoBackend } from './helpers/backends.js';
@@ -12,11 +14,12 @@ const PW = 'correct horse battery';
 const ADMIN_PW = 'master-pw-1';
 let redis: RedisServer;
 let app: EchoBackend;
+let eai: EchoBackend;
 const hosts: RunningGatehouse[] = [];
 
 const users = [
   { id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] },
-  ...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((id) => ({ id, password: PW, groups: ['staff'] })),
+  ...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan'].map((id) => ({ id, password: PW, groups: ['staff'] })),
   { id: 'limited', password: PW, groups: ['staff'], maxConcurrentWebSessions: 1 },
 ];
 
@@ -29,7 +32,10 @@ async function host(name: string, workers = 0): Promise<RunningGatehouse> {
       session: { 'dsess-enabled': 'yes', 'dsess-last-access-update-interval': 1 },
       redis: { servers: [redis.url], 'key-prefix': `fleet${process.pid}`, 'command-timeout-ms': 300, 'connect-timeout-ms': 1000 },
       'header-names': { credattr: { tagvalue_user_session_id: 'user-session-id' } },
-      junctions: { '/app': { servers: [app.url], c: ['iv_user', 'iv_groups'] } },
+      junctions: {
+        '/app': { servers: [app.url], c: ['iv_user', 'iv_groups'] },
+        '/eai': { servers: [eai.url], c: ['iv_user'], 'eai-trigger-urls': ['/eai/logout*'] },
+      },
     },
   });
 }
@@ -37,12 +43,14 @@ async function host(name: string, workers = 0): Promise<RunningGatehouse> {
 test.before(async () => {
   redis = await startRedis();
   app = await startEcho({ name: 'app' });
+  eai = await startEcho({ name: 'eai', responseHeaders: { 'am-eai-server-task': 'terminate all_sessions hank' } });
   hosts.push(await host('hostA'), await host('hostB', 2), await host('hostC'));
 });
 
 test.after.always(async () => {
   for (const h of hosts) await h.stop();
   await app.close();
+  await eai.close();
   await redis.stop();
 });
 
@@ -168,6 +176,59 @@ test.serial('the concurrent-session limit counts sessions on every host; listing
   const pattern = await task(1, 'session list lim* 10 default');
   t.is(pattern.json.messages[0].id, 'GHWAT0007I');
   t.is(pattern.json.results.length, 1);
+});
+
+test.serial('the EAI header on host A ends the user\'s sessions on every host', async (t) => {
+  const b = await loggedIn('hank', 1);
+  const onC = on(2, b);
+  t.is((await onC.fetch('/app/x')).status, 200);
+  const trigger = await on(0, b).fetch('/eai/logout');
+  t.is(trigger.status, 200);
+  t.is(trigger.headers['am-eai-server-task'], undefined, 'never relayed to the browser');
+  await refused(b, 'all_sessions_terminated');
+  await refused(onC, 'all_sessions_terminated');
+});
+
+test.serial('a host started after the login (a restart, a new replica) serves the session: it lives in Redis', async (t) => {
+  const a = await loggedIn('ivan', 0);
+  const d = await host('hostD');
+  try {
+    const b = new Browser(d.http);
+    for (const [k, v] of a.cookies) b.cookies.set(k, v);
+    const r = await b.fetch('/app/x');
+    t.is(r.status, 200);
+    t.is(echoed(r.body)['iv-user'], 'ivan');
+  } finally {
+    await d.stop();
+  }
+});
+
+test.serial('a wrong Redis password or a missing password variable at start-up exits with a clear message, not a hang', async (t) => {
+  const locked = await startRedis(['--requirepass', 'the-right-one']);
+  const pwFile = path.join(locked.dir, 'redis-password');
+  fs.writeFileSync(pwFile, 'a-wrong-one\n');
+  try {
+    const wrong = await t.throwsAsync(startGatehouse({
+      users,
+      config: {
+        session: { 'dsess-enabled': 'yes' },
+        redis: { servers: [locked.url], 'password-file': pwFile },
+        junctions: { '/app': { servers: [app.url] } },
+      },
+    }));
+    t.regex(wrong!.message, /Redis refused the credentials/);
+    const missing = await t.throwsAsync(startGatehouse({
+      users,
+      config: {
+        session: { 'dsess-enabled': 'yes' },
+        redis: { servers: [locked.url], 'password-env': 'GH_TEST_NO_SUCH_VARIABLE' },
+        junctions: { '/app': { servers: [app.url] } },
+      },
+    }));
+    t.regex(missing!.message, /GH_TEST_NO_SUCH_VARIABLE is not set/);
+  } finally {
+    await locked.stop();
+  }
 });
 
 test.serial('Redis stopped: requests and logins fail closed with the session-unavailable page; service resumes by itself', async (t) => {
