@@ -112,6 +112,11 @@ async function behaviours(t: import('ava').ExecutionContext, store: SessionStore
   for await (const u of store.users()) users.add(u);
   for (const u of ['bob', 'Mary Jones', 'carol', 'dave', 'erin']) t.true(users.has(u), u);
 
+  // A one-time token is consumed once, on any host.
+  const token = crypto.randomBytes(16).toString('base64url');
+  t.true(await store.consumeOnce(token, 5000));
+  t.false(await store.consumeOnce(token, 5000));
+
   // Hosts register with a heartbeat that lapses.
   await store.heartbeat('host-a', 'default', now - 1000, now, 10_000);
   await store.heartbeat('host-b', 'default', now - 1000, now - 20_000, 10_000);

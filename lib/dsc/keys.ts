@@ -59,6 +59,11 @@ export class Keys {
     return `${this.prefix}:{p:us:${userSessionId}}`;
   }
 
+  /** STRING: a used one-time token (pending displacement login), expiring with it. */
+  onceToken(tokenFp: string): string {
+    return `${this.prefix}:{o:${tokenFp}}`;
+  }
+
   /** STRING: the fleet-wide sign-out epoch. */
   get epoch(): string { return `${this.prefix}:{g}:epoch`; }
   /** STRING: the layout marker (LAYOUT). */

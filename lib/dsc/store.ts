@@ -179,6 +179,15 @@ export class SessionStore {
     return toInt(await this.link.run(COUNT, [u.user, u.live], [now]), 'count') ?? 0;
   }
 
+  /**
+   * True the first time `token` is presented within ttlMs, on any host (one
+   * SET NX): the pending displacement login is single-use fleet-wide.
+   */
+  async consumeOnce(token: string, ttlMs: number): Promise<boolean> {
+    const k = this.keys.onceToken(fingerprint(token));
+    return (await this.link.call(k, ['SET', k, '1', 'NX', 'PX', String(Math.max(1, Math.ceil(ttlMs)))])) === 'OK';
+  }
+
   /** Login IDs of every user record (SCAN on every master). */
   async *users(): AsyncGenerator<string> {
     for (const node of await this.link.nodes()) {

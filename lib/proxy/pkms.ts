@@ -38,7 +38,11 @@ export class Pkms {
     const counters = deps.counters ?? memoryCounters;
     this.throttle = new LoginThrottle(deps.config['failed-login'], counters);
     this.#pending = new PendingLogins(deps.pendingKey, deps.config.session['displacement-prompt-timeout']);
-    this.#answered = new CountedOneTimeTokens(counters, 'gh-pending-login');
+    // Single-use on every worker; with a fleet, on every host (Redis decides).
+    const fleet = deps.fleet;
+    this.#answered = fleet !== undefined
+      ? { consume: (nonce, ttlSeconds) => fleet.store.consumeOnce(`pending-login:${nonce}`, ttlSeconds * 1000) }
+      : new CountedOneTimeTokens(counters, 'gh-pending-login');
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
