@@ -21,6 +21,8 @@ const users = [
   { id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] },
   ...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan'].map((id) => ({ id, password: PW, groups: ['staff'] })),
   { id: 'limited', password: PW, groups: ['staff'], maxConcurrentWebSessions: 1 },
+  { id: 'single', password: PW, groups: ['staff'], maxConcurrentWebSessions: 'displace' },
+  ...['pat1', 'pat2', 'victim', 'bystander'].map((id) => ({ id, password: PW, groups: ['staff'] })),
 ];
 
 async function host(name: string, workers = 0): Promise<RunningGatehouse> {
@@ -176,6 +178,32 @@ test.serial('the concurrent-session limit counts sessions on every host; listing
   const pattern = await task(1, 'session list lim* 10 default');
   t.is(pattern.json.messages[0].id, 'GHWAT0007I');
   t.is(pattern.json.results.length, 1);
+});
+
+test.serial('dscadmin session terminate all_sessions <pattern> through A ends the matching users on B and C only', async (t) => {
+  const p1 = await loggedIn('pat1', 1);
+  const p2 = await loggedIn('pat2', 2);
+  const other = await loggedIn('alice', 1);
+  const r = await task(0, 'session terminate all_sessions pat* default');
+  t.true(r.json.ok, JSON.stringify(r.json));
+  t.is(r.json.messages[0].id, 'GHWAT0010I');
+  t.deepEqual(r.json.results, ['terminated=1 user=pat1', 'terminated=1 user=pat2']);
+  await refused(p1, 'all_sessions_terminated');
+  await refused(p2, 'all_sessions_terminated');
+  t.is((await other.fetch('/app/x')).status, 200);
+});
+
+test.serial('displacement (max-concurrent-web-sessions displace): a login on C, answered on the prompt, displaces the session made on A', async (t) => {
+  const first = await loggedIn('single', 0);
+  const second = on(2);
+  // prompt-for-displacement defaults to yes: the second host asks; answering "terminate" displaces the first.
+  const r = await second.login('single', PW, '/app/');
+  t.is(r.status, 200);
+  t.regex(r.body, /pkmsdisplace/);
+  const d = await second.fetch('/pkmsdisplace', { method: 'POST', form: {}, headers: { origin: hosts[2]!.http } });
+  t.is(d.status, 302, d.body.slice(0, 300));
+  t.is((await second.fetch('/app/x')).status, 200);
+  await refused(first, 'displaced');
 });
 
 test.serial('the EAI header on host A ends the user\'s sessions on every host', async (t) => {
