@@ -53,6 +53,10 @@ export interface NativeBinding {
     h: NativeHandle, login: string, attrs: Buffer | null, lifetimeS: number, inactiveS: number,
     maxSessions: number, flags: number, method: number, level: number, nowMs: number,
   ): NativeSessionInfo & { sessionId: string };
+  adoptSession(
+    h: NativeHandle, sessionId: string, login: string, attrs: Buffer | null, lifetimeS: number, inactiveS: number,
+    flags: number, method: number, level: number, createdMs: number, lastMs: number,
+  ): NativeSessionInfo & { sessionId: string };
   logout(h: NativeHandle, sessionId: string): boolean;
   touch(h: NativeHandle, sessionId: string, nowMs: number): boolean;
   terminate(h: NativeHandle, userSessionId: string, reason: number): boolean;
@@ -67,6 +71,7 @@ export interface NativeBinding {
   parseTask(text: string): NativeParsedTask;
   performTask(h: NativeHandle, serverName: string, sessionServerName: string, replicaSet: string, server: string, task: string): NativeTaskResponse;
   taskList(): string[];
+  formatMessage(id: string, args: string[]): NativeTaskResponse['messages'][number];
 }
 
 export interface NativeTaskResponse {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # install-test-deps.sh -- the Debian packages the tests need beyond Node:
 # cmake and a compiler (native tests), libcurl (the ivadminapi.h client
-# library), openssl (test certificates), chromium (the browser test).
+# library), openssl (test certificates), chromium (the browser test),
+# redis-server and redis-cli (the distributed session cache tests).
 # Installs only what is missing; `npm test` runs it first (pretest) so the
 # README's test command works on a fresh machine, and .ci/run calls it too.
 set -euo pipefail
 need=()
-for pair in cmake:cmake g++:g++ make:make python3:python3 pkg-config:pkg-config openssl:openssl chromium:chromium; do
+for pair in cmake:cmake g++:g++ make:make python3:python3 pkg-config:pkg-config openssl:openssl chromium:chromium redis-server:redis-server redis-cli:redis-tools; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 pkg-config --exists libcurl 2>/dev/null || need+=(libcurl4-openssl-dev)

@@ -7,7 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
-import type { TaskEngine, TaskMessage } from '../tasks/engine.js';
+import type { TaskMessage } from '../tasks/engine.js';
+import type { TaskRunner } from '../tasks/runner.js';
+import type { SessionSource } from '../session/session-source.js';
 import { authorize, type AdminAction, type AdminPolicy } from './acl.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import type { AuthenticatedPrincipal } from './authn.js';
@@ -17,8 +19,9 @@ import { MESSAGES } from './messages.js';
 export { endedBy, messageIds } from '../tasks/response-facts.js';
 
 export interface AdminContext {
-  readonly engine: TaskEngine;
+  readonly engine: TaskRunner;
   readonly cache: SessionCache;
+  readonly sessions: SessionSource;
   readonly registry: UserRegistry;
   readonly audit: AuditLog;
   readonly logger: Logger;

@@ -6,7 +6,8 @@ import type { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-c
 import type { GatehouseMetrics } from '../metrics.js';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
-import type { TaskEngine } from '../tasks/engine.js';
+import type { TaskRunner } from '../tasks/runner.js';
+import type { SessionSource } from '../session/session-source.js';
 
 /** TLS of the admin listener. */
 export type AdminTlsOptions =
@@ -68,10 +69,12 @@ export interface AdminServerOptions {
   readonly tls: AdminTlsOptions;
   /** Accept TLS client certificates (requires tls other than false). */
   readonly clientCertificates?: ClientCertificateOptions;
-  /** The executor every task goes through; its names are the server's names. */
-  readonly engine: TaskEngine;
-  /** The table the engine acts on (listings, metrics). */
+  /** The executor every task goes through (local, or fleet-wide with dsess-enabled); its names are the server's names. */
+  readonly engine: TaskRunner;
+  /** The table the engine acts on (metrics). */
   readonly cache: SessionCache;
+  /** Where listings and counts come from; default: the table (lib/admin/session-source.ts). */
+  readonly sessions?: SessionSource;
   /** Admin users are registry users; invalidation writes here. */
   readonly registry: UserRegistry;
   /** YAML ACL policy; absent (option or file): only sec_master may administer. */

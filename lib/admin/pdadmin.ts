@@ -106,8 +106,8 @@ async function run(ctx: RequestContext, p: Planned): Promise<CommandResult> {
     const lines = p.action === 'server_list' ? [ctx.admin.engine.serverName] : [...TaskEngine.taskList()];
     return { command: p.command, ok: true, results: lines, messages: [] };
   }
-  const liveBefore = p.action === 'signout_all_sessions' ? ctx.admin.cache.stats().live : 0;
-  const r = ctx.admin.engine.run(p.task!);
+  const liveBefore = p.action === 'signout_all_sessions' ? await ctx.admin.sessions.live() : 0;
+  const r = await ctx.admin.engine.run(p.task!);
   await auditOutcome(ctx, {
     kind: p.action, task: p.command, outcome: r.ok ? 'allowed' : 'failed', ended: endedBy(r, liveBefore), detail: messageIds(r),
   });

@@ -78,8 +78,8 @@ export async function runTask(ctx: RequestContext): Promise<Reply> {
   await permit(ctx, kind, task);
   const writeAhead = changesState(kind);
   if (writeAhead) await auditIntent(ctx, { kind, task });
-  const liveBefore = kind === 'signout_all_sessions' ? ctx.admin.cache.stats().live : 0;
-  const r = ctx.admin.engine.run(task, ctx.params.server!);
+  const liveBefore = kind === 'signout_all_sessions' ? await ctx.admin.sessions.live() : 0;
+  const r = await ctx.admin.engine.run(task, ctx.params.server!);
   await (writeAhead ? auditOutcome : audit)(ctx, {
     kind, task, outcome: r.ok ? 'allowed' : 'failed', ended: endedBy(r, liveBefore), detail: messageIds(r),
   });

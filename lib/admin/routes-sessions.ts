@@ -3,7 +3,6 @@
 // method the engine itself uses (or the engine, where the task string form
 // matters), and audits before replying. Arguments are checked by the task
 // builders, so REST accepts exactly what the task grammar accepts.
-import type { SessionView } from '../session/cache.js';
 import { checkLoginId } from '../session/checks.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import { tasks } from '../tasks/builders.js';
@@ -12,7 +11,21 @@ import {
 } from './context.js';
 import { HttpError } from './http.js';
 import type { InvalidateRequest } from './schemas.js';
+import type { ListedSession } from '../session/session-source.js';
+import type { TaskResponse } from '../tasks/engine.js';
 import type { z } from 'zod';
+
+/** A task that failed (the store is unavailable, ...) is a 503 with the engine's messages. */
+function succeeded(r: TaskResponse): TaskResponse {
+  if (r.ok) return r;
+  throw new HttpError(503, 'unavailable', r.messages.find((m) => m.severity === 'error')?.text ?? 'the task failed', { messages: r.messages });
+}
+
+/** The number a message of the given ID carries (its first, or the pattern's group). */
+function countIn(r: TaskResponse, id: string, pattern = /^(\d+)/): number {
+  const m = r.messages.find((x) => x.id === id);
+  return Number(m === undefined ? 0 : pattern.exec(m.text)?.[1] ?? 0);
+}
 
 /** Runs an argument check (builders, checks) and turns its error into a 400. */
 function arg<T>(fn: () => T): T {
@@ -24,7 +37,7 @@ function arg<T>(fn: () => T): T {
   }
 }
 
-function sessionJson(s: SessionView) {
+function sessionJson(s: ListedSession) {
   return {
     userSessionId: s.userSessionId,
     loginId: s.loginId,
@@ -47,9 +60,9 @@ function maxParam(ctx: RequestContext): number {
  * 404 for a login ID that is neither a registry user nor holds a session
  * (sessions of users outside the registry, e.g. EAI logins, still count).
  */
-function requireUser(ctx: RequestContext, loginId: string): void {
+async function requireUser(ctx: RequestContext, loginId: string): Promise<void> {
   if (ctx.admin.registry.lookup(loginId) !== undefined) return;
-  if (ctx.admin.cache.countSessions(loginId).count > 0) return;
+  if (await ctx.admin.sessions.count(loginId) > 0) return;
   throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}': not in the registry and holding no session`);
 }
 
@@ -58,8 +71,8 @@ export async function listUserSessions(ctx: RequestContext): Promise<Reply> {
   const max = maxParam(ctx);
   const task = tasks.listSessions(loginId).text;
   await permit(ctx, 'list_sessions', task);
-  requireUser(ctx, loginId);
-  const listing = ctx.admin.cache.listSessions(loginId, { max });
+  await requireUser(ctx, loginId);
+  const listing = await ctx.admin.sessions.list(loginId, max);
   await audit(ctx, { kind: 'list_sessions', task, outcome: 'allowed', detail: `${listing.total} session(s)` });
   return { status: 200, body: { total: listing.total, sessions: listing.sessions.map(sessionJson) }, outcome: 'allowed' };
 }
@@ -69,7 +82,7 @@ export async function listSessions(ctx: RequestContext): Promise<Reply> {
   const max = maxParam(ctx);
   const task = arg(() => tasks.listSessionsByPattern(pattern, max)).text;
   await permit(ctx, 'list_sessions_pattern', task);
-  const listing = ctx.admin.cache.listByPattern(pattern, { max });
+  const listing = await ctx.admin.sessions.listByPattern(pattern, max);
   await audit(ctx, { kind: 'list_sessions_pattern', task, outcome: 'allowed', detail: `${listing.total} session(s)` });
   return { status: 200, body: { total: listing.total, sessions: listing.sessions.map(sessionJson) }, outcome: 'allowed' };
 }
@@ -79,7 +92,7 @@ export async function terminateSession(ctx: RequestContext): Promise<Reply> {
   const t = arg(() => tasks.terminateSession(ctx.params.userSessionId!));
   await permit(ctx, 'terminate_session', t.text);
   await auditIntent(ctx, { kind: 'terminate_session', task: t.text });
-  const r = ctx.admin.engine.run(t);
+  const r = await ctx.admin.engine.run(t);
   const ended = endedBy(r);
   await auditOutcome(ctx, { kind: 'terminate_session', task: t.text, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) });
   if (!r.ok) {
@@ -94,9 +107,9 @@ export async function terminateUserSessions(ctx: RequestContext): Promise<Reply>
   const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
   const task = tasks.terminateAllSessions(loginId).text;
   await permit(ctx, 'terminate_all_sessions', task);
-  requireUser(ctx, loginId);
+  await requireUser(ctx, loginId);
   await auditIntent(ctx, { kind: 'terminate_all_sessions', task });
-  const ended = ctx.admin.cache.terminateAllSessions(loginId);
+  const ended = endedBy(succeeded(await ctx.admin.engine.run(task)));
   await auditOutcome(ctx, { kind: 'terminate_all_sessions', task, outcome: 'allowed', ended });
   return { status: 200, body: { ended }, outcome: 'allowed' };
 }
@@ -105,9 +118,9 @@ export async function refreshUserSessions(ctx: RequestContext): Promise<Reply> {
   const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
   const task = tasks.refreshAllSessions(loginId).text;
   await permit(ctx, 'refresh_all_sessions', task);
-  requireUser(ctx, loginId);
+  await requireUser(ctx, loginId);
   await auditIntent(ctx, { kind: 'refresh_all_sessions', task });
-  const refreshed = ctx.admin.cache.refreshAllSessions(loginId);
+  const refreshed = countIn(succeeded(await ctx.admin.engine.run(task)), 'GHWAT0005I');
   await auditOutcome(ctx, { kind: 'refresh_all_sessions', task, outcome: 'allowed', detail: `${refreshed} session(s) marked for refresh` });
   return { status: 200, body: { refreshed }, outcome: 'allowed' };
 }
@@ -116,8 +129,8 @@ export async function signOutEveryone(ctx: RequestContext): Promise<Reply> {
   const task = tasks.signOutEveryone().text;
   await permit(ctx, 'signout_all_sessions', task);
   await auditIntent(ctx, { kind: 'signout_all_sessions', task });
-  const liveBefore = ctx.admin.cache.stats().live;
-  const epoch = ctx.admin.cache.signOutEveryone();
+  const liveBefore = await ctx.admin.sessions.live();
+  const epoch = countIn(succeeded(await ctx.admin.engine.run(task)), 'GHWAT0006I', /epoch (\d+)/);
   await auditOutcome(ctx, { kind: 'signout_all_sessions', task, outcome: 'allowed', ended: liveBefore, detail: `new epoch ${epoch}` });
   return { status: 200, body: { epoch }, outcome: 'allowed' };
 }
@@ -136,7 +149,7 @@ export async function invalidateUser(ctx: RequestContext): Promise<Reply> {
     throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}' in the registry`);
   await auditIntent(ctx, { kind: 'invalidate', task });
   await ctx.admin.registry.update(loginId, { accountValid: false });
-  const ended = endSessions ? ctx.admin.cache.terminateAllSessions(loginId) : 0;
+  const ended = endSessions ? endedBy(succeeded(await ctx.admin.engine.run(tasks.terminateAllSessions(loginId)))) : 0;
   await auditOutcome(ctx, { kind: 'invalidate', task, outcome: 'allowed', ended, detail: endSessions ? 'account invalidated, sessions ended' : 'account invalidated' });
   return { status: 200, body: { accountValid: false, ended }, outcome: 'allowed' };
 }

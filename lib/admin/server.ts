@@ -28,6 +28,7 @@ import { lookupRoute, routeId, type RouteSpec } from './routes.js';
 import type { PdadminRequest } from './schemas.js';
 import { tlsMaterial } from './tls.js';
 import type { z } from 'zod';
+import { tableSessions } from '../session/session-source.js';
 
 export interface AdminServer {
   /** Base URL, e.g. https://127.0.0.1:7135 */
@@ -71,6 +72,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const audit = AuditLog.open(options.auditFile, { now });
   const admin: AdminContext = {
     engine, cache, registry, audit, logger, object,
+    sessions: options.sessions ?? tableSessions(cache),
     policy: () => policy.current() ?? DEFAULT_POLICY,
     async metrics() {
       const parts = [await metricsRegistry.metrics()];

@@ -52,6 +52,37 @@ const junction = z.strictObject({
   'eai-tasks': z.array(z.enum(['terminate session', 'terminate all_sessions', 'refresh all_sessions'])).default(['terminate session', 'terminate all_sessions']),
 });
 
+const redisUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && (u.pathname === '' || u.pathname === '/') && !u.username && !u.password;
+  } catch { return false; }
+}, 'expected redis://host:port or rediss://host:port (credentials go in username / password-file)');
+
+// The distributed session cache's store (docs/distributed.md).
+const redisSection = z.strictObject({
+  // One server, or Cluster seed nodes with `cluster: yes`.
+  servers: z.array(redisUrl).min(1, 'name at least one server'),
+  cluster: yesNo.default(false),
+  username: z.string().min(1).max(256).optional(),
+  // The password, from a file (first line) or an environment variable: never in the config itself.
+  'password-file': z.string().min(1).optional(),
+  'password-env': z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+  tls: z.strictObject({
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+  }).optional(),
+  // Every key starts with this, so several fleets can share one Redis.
+  'key-prefix': z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 of A-Z a-z 0-9 . _ -').default('gatehouse'),
+  'connect-timeout-ms': z.number().int().min(50).max(60_000).default(2000),
+  // A command that takes longer is an outage: the request fails closed (503).
+  'command-timeout-ms': z.number().int().min(10).max(60_000).default(500),
+}).superRefine((r, ctx) => {
+  if (r['password-file'] !== undefined && r['password-env'] !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['password-env'], message: 'give password-file or password-env, not both' });
+});
+
 const listener = z.strictObject({ host: host.default('127.0.0.1'), port: port });
 const tlsListener = listener.extend({ cert: z.string().min(1), key: z.string().min(1) });
 
@@ -95,6 +126,10 @@ export const configSchema = z.strictObject({
     'credential-bytes': z.number().int().min(64).max(65536).multipleOf(8).default(1024),
     // How often expired sessions are reaped (so they stop counting against policy).
     'reap-interval': seconds(3600).default(10),
+    // `[session] dsess-enabled`: share sessions with other hosts through Redis (the `redis` section).
+    'dsess-enabled': yesNo.default(false),
+    // How often a host writes a session's last access to Redis (the reference's default).
+    'dsess-last-access-update-interval': seconds(3600).default(60),
     // How long the too-many-sessions page's answer (POST /pkmsdisplace) is accepted, once.
     'displacement-prompt-timeout': seconds(600).min(1, 'must be at least 1').default(120),
   }).superRefine((s, ctx) => {
@@ -156,12 +191,17 @@ export const configSchema = z.strictObject({
     }).optional(),
     'metrics-auth': yesNo.default(true),
   }).prefault({}),
+  redis: redisSection.optional(),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),
+}).superRefine((c, ctx) => {
+  if (c.session['dsess-enabled'] && c.redis === undefined)
+    ctx.addIssue({ code: 'custom', path: ['redis'], message: 'session.dsess-enabled needs a redis section (servers, ...)' });
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type RedisConfig = z.infer<typeof redisSection>;
 export type JunctionConfig = z.infer<typeof junction>;
 
 function hostLabel(): string {

@@ -23,7 +23,7 @@ const DELIBERATE_ENDS: ReadonlySet<InvalidReason> = new Set([
 ]);
 
 /** What basic authentication shares with the forms login: the session starter and the failed-login limits. */
-export type LoginPaths = Pick<Pkms, 'starter' | 'beginAttempt' | 'settleAttempt'>;
+export type LoginPaths = Pick<Pkms, 'starter' | 'beginAttempt' | 'settleAttempt' | 'endOldSession'>;
 
 export class BasicAuth {
   readonly challenge: string;
@@ -60,8 +60,11 @@ export class BasicAuth {
     const key = crypto.createHmac('sha256', this.#pepper).update(header).digest('base64url');
     const remembered = this.#sessions.get(key);
     if (remembered !== undefined) {
-      const r = this.#d.cache.validate(remembered);
+      const local = this.#d.cache.validate(remembered);
+      const fleet = this.#d.fleet;
+      const r = fleet === undefined || (local.valid && fleet.trusted) ? local : await fleet.resolve(remembered, local);
       if (r.valid) return r.session;
+      if (r.reason === 'unavailable') { this.#unavailable(res, url); return undefined; }
       this.#sessions.delete(key);
       if (DELIBERATE_ENDS.has(r.reason)) { this.#gw.loginPage(req, res, url, secure, r.reason, '', 401); return undefined; }
     } else if (stale !== undefined && DELIBERATE_ENDS.has(stale)) {
@@ -79,8 +82,9 @@ export class BasicAuth {
       return undefined;
     }
     const old = readCookie(req.headers.cookie, this.#gw.cookieName(secure));
-    if (old !== undefined) this.#d.cache.logout(old);
-    const started = this.#logins.starter.start(outcome.user, 'basic', !this.#d.config.session['prompt-for-displacement']);
+    if (old !== undefined) await this.#logins.endOldSession(old);
+    const started = await this.#logins.starter.start(outcome.user, 'basic', !this.#d.config.session['prompt-for-displacement']);
+    if (started.kind === 'unavailable') { this.#unavailable(res, url); return undefined; }
     if (started.kind !== 'started') {
       // Basic authentication has no page to ask on: a limit is a refusal.
       this.#d.metrics?.login('basic', 'too_many_sessions');
@@ -92,5 +96,9 @@ export class BasicAuth {
     this.#sessions.set(key, started.session.sessionId);
     res.setHeader('set-cookie', sessionCookie(this.#gw.cookieName(secure), started.session.sessionId, { secure }));
     return started.session;
+  }
+
+  #unavailable(res: ServerResponse, url: string): void {
+    sendHtml(res, 503, this.#d.pages.render('session_unavailable', { URL: url, ERROR: 'The session service is temporarily unavailable.' }), { 'retry-after': '2' });
   }
 }

@@ -8,7 +8,8 @@ import type { JunctionConfig } from '../config/schema.js';
 import { redactTask } from '../audit/index.js';
 import { parseTask } from '../tasks/parse.js';
 import { endedBy, messageIds } from '../tasks/response-facts.js';
-import type { TaskEngine, TaskResponse } from '../tasks/engine.js';
+import type { TaskResponse } from '../tasks/engine.js';
+import type { TaskRunner } from '../tasks/runner.js';
 import type { TaskKind } from '../tasks/command.js';
 
 export const EAI_TASK_HEADER = 'am-eai-server-task';
@@ -40,12 +41,12 @@ export function globMatcher(patterns: readonly string[]): (path: string) => bool
 export class EaiTrigger {
   readonly #isTrigger: (path: string) => boolean;
   readonly #allowed: ReadonlySet<TaskKind>;
-  readonly #engine: TaskEngine;
+  readonly #engine: TaskRunner;
   readonly #point: string;
   readonly #log: Logger;
   readonly #record: (r: EaiRecord) => void;
 
-  constructor(point: string, junction: JunctionConfig, engine: TaskEngine, log: Logger, record: (r: EaiRecord) => void) {
+  constructor(point: string, junction: JunctionConfig, engine: TaskRunner, log: Logger, record: (r: EaiRecord) => void) {
     this.#point = point;
     this.#isTrigger = globMatcher(junction['eai-trigger-urls']);
     this.#allowed = new Set(junction['eai-tasks'].map((n) => ALLOWED_NAMES[n]));
@@ -94,10 +95,19 @@ export class EaiTrigger {
       this.#log.error({ junction: this.#point, path, err: (err as Error).message }, 'EAI server task not run: the audit log cannot be written');
       return undefined;
     }
+    const done = (r: TaskResponse): TaskResponse => {
+      const ended = endedBy(r);
+      this.#record({ ...base, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) || undefined });
+      this.#log.info({ junction: this.#point, path, task: base.task, ok: r.ok, ended }, 'EAI server task ran');
+      return r;
+    };
     const r = this.#engine.run(parsed.canonical);
-    const ended = endedBy(r);
-    this.#record({ ...base, outcome: r.ok ? 'allowed' : 'failed', ended, detail: messageIds(r) || undefined });
-    this.#log.info({ junction: this.#point, path, task: base.task, ok: r.ok, ended }, 'EAI server task ran');
-    return r;
+    if (!(r instanceof Promise)) return done(r);
+    // The fleet-wide engine answers later; the response to the browser does not wait for it.
+    r.then(done, (err: unknown) => {
+      this.#record({ ...base, outcome: 'failed', detail: String(err).slice(0, 200) });
+      this.#log.error({ junction: this.#point, path, err: String(err) }, 'EAI server task failed');
+    });
+    return undefined;
   }
 }

@@ -20,6 +20,8 @@ import type { ResponseHeaders } from './forward-headers.js';
 import type { PageName } from './pages.js';
 import { reasonText } from './reason-text.js';
 import { canonicalPath } from './request-path.js';
+import type { FleetValidation } from '../dsc/fleet.js';
+import { fleetUserSessionId } from '../dsc/fleet-usid.js';
 import { Pkms } from './pkms.js';
 import type { GatewayDeps, LoginResponder } from './login-deps.js';
 import { BasicAuth } from './basic-auth.js';
@@ -102,18 +104,40 @@ export class Gateway implements LoginResponder {
     if (route === undefined) { this.#page(res, 404, 'not_found', { URL: url }); return; }
     const secure = (req.socket as TLSSocket).encrypted === true;
     const sid = readCookie(req.headers.cookie, this.cookieName(secure));
+    if (sid === undefined) { this.#answer(req, res, route, url, path, canonical, secure, undefined); return; }
+    // The latency histogram samples one validation in VALIDATE_SAMPLE: timing
+    // every one would cost more than the validation itself.
+    const timed = this.#d.metrics !== undefined && (++this.#validations & (VALIDATE_SAMPLE - 1)) === 0;
+    const started = timed ? process.hrtime.bigint() : 0n;
+    const r = this.#d.cache.validate(sid);
+    if (timed) this.#d.metrics!.validated(started);
+    const fleet = this.#d.fleet;
+    if (fleet !== undefined) {
+      // In a fleet the table is a near-cache: what it does not settle, Redis does.
+      if (!r.valid || !fleet.trusted) {
+        fleet.resolve(sid, r).then((f) => this.#answer(req, res, route, url, path, canonical, secure, f))
+          .catch((err) => this.#internal(res, err));
+        return;
+      }
+      fleet.accessed(sid, r.session);
+    }
+    this.#answer(req, res, route, url, path, canonical, secure, r);
+  };
+
+  /** The rest of a request once its cookie is judged (undefined: no cookie). */
+  #answer(req: IncomingMessage, res: ServerResponse, route: Route, url: string, path: string, canonical: string, secure: boolean,
+    r: FleetValidation | undefined): void {
     let stale: InvalidReason | undefined;
-    if (sid !== undefined) {
-      // The latency histogram samples one validation in VALIDATE_SAMPLE: timing
-      // every one would cost more than the validation itself.
-      const timed = this.#d.metrics !== undefined && (++this.#validations & (VALIDATE_SAMPLE - 1)) === 0;
-      const started = timed ? process.hrtime.bigint() : 0n;
-      const r = this.#d.cache.validate(sid);
-      if (timed) this.#d.metrics!.validated(started);
+    if (r !== undefined) {
       if (r.valid) {
         const cred = this.#credential(r.session);
         if (cred !== undefined) { this.#forward(req, res, route, path, canonical, cred, secure); return; }
         stale = 'terminated';
+      } else if (r.reason === 'unavailable') {
+        // Fail closed: a session that cannot be verified is never served; a public junction needs none.
+        if (route.config.public) { this.#forward(req, res, route, path, canonical, null, secure); return; }
+        this.#page(res, 503, 'session_unavailable', { URL: url, ERROR: 'The session service is temporarily unavailable.' }, { 'retry-after': '2' });
+        return;
       } else {
         stale = r.reason;
       }
@@ -129,7 +153,7 @@ export class Gateway implements LoginResponder {
     }
     if (route.config.public) { this.#forward(req, res, route, path, canonical, null, secure); return; }
     this.loginPage(req, res, url, secure, stale);
-  };
+  }
 
   /** The login page for a request without a valid session; a stale cookie is removed and explained. */
   loginPage(req: IncomingMessage, res: ServerResponse, url: string, secure: boolean, stale: InvalidReason | undefined, error = '', status?: number): void {
@@ -159,11 +183,22 @@ export class Gateway implements LoginResponder {
     if (route === undefined) { rejectUpgrade(socket, 404, 'Not Found'); return; }
     const secure = (req.socket as TLSSocket).encrypted === true;
     const sid = readCookie(req.headers.cookie, this.cookieName(secure));
-    let cred: SessionCredential | null | undefined;
-    if (sid !== undefined) {
-      const r = this.#d.cache.validate(sid);
-      if (r.valid) cred = this.#credential(r.session);
+    if (sid === undefined) { this.#upgradeAs(req, socket, head, route, path, canonical, secure, undefined); return; }
+    const r = this.#d.cache.validate(sid);
+    const fleet = this.#d.fleet;
+    if (fleet !== undefined && (!r.valid || !fleet.trusted)) {
+      fleet.resolve(sid, r).then((f) => this.#upgradeAs(req, socket, head, route, path, canonical, secure, f),
+        (err: unknown) => { this.#d.logger.error({ err }, 'upgrade failed'); rejectUpgrade(socket, 500, 'Internal Server Error'); });
+      return;
     }
+    this.#upgradeAs(req, socket, head, route, path, canonical, secure, r);
+  };
+
+  #upgradeAs(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route, path: string, canonical: string, secure: boolean,
+    r: FleetValidation | undefined): void {
+    let cred: SessionCredential | null | undefined;
+    if (r !== undefined && r.valid) cred = this.#credential(r.session);
+    if (r !== undefined && !r.valid && r.reason === 'unavailable' && !route.config.public) { rejectUpgrade(socket, 503, 'Service Unavailable'); return; }
     if (cred === undefined && route.config.public) cred = null;
     if (cred === undefined) { rejectUpgrade(socket, 401, 'Unauthorized'); return; }
     const clientAddr = clientAddress(req);
@@ -175,7 +210,7 @@ export class Gateway implements LoginResponder {
       onResponseHeaders: (_status, headers) => { route.eai.handle(path, canonical, headers, clientAddr); },
       onFailure: (kind) => rejectUpgrade(socket, FAILURE_PAGES[kind][0], kind),
     });
-  };
+  }
 
   #match(path: string): Route | undefined {
     for (const r of this.#routes) if (r.junction.matches(path)) return r;
@@ -203,13 +238,14 @@ export class Gateway implements LoginResponder {
       const user = this.#d.registry.lookup(view.loginId);
       if (user === undefined || !user.accountValid) {
         this.#d.cache.terminateSession(view.userSessionId);
+        this.#d.fleet?.terminate(view).catch((err: unknown) => this.#d.logger.error({ err: String(err) }, 'could not end an invalid account\'s session in the session store'));
         return undefined;
       }
-      return credentialFromRecord(user, userSessionIdString(this.#d.config.server['server-name'], view.userSessionId));
+      return credentialFromRecord(user, userSessionIdString(this.#d.config.server['server-name'], fleetUserSessionId(view)));
     }
     let c = this.#credentials.get(view);
     if (c === undefined) {
-      c = credentialFromSession(view, userSessionIdString(this.#d.config.server['server-name'], view.userSessionId));
+      c = credentialFromSession(view, userSessionIdString(this.#d.config.server['server-name'], fleetUserSessionId(view)));
       this.#credentials.set(view, c);
     }
     return c;

@@ -8,7 +8,8 @@ import type { Config } from '../config/schema.js';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
-import type { TaskEngine } from '../tasks/engine.js';
+import type { TaskRunner } from '../tasks/runner.js';
+import type { FleetSessions } from '../dsc/fleet.js';
 import type { CounterFactory } from './counters.js';
 import type { EaiRecord } from './eai.js';
 import type { Pages } from './pages.js';
@@ -17,7 +18,7 @@ import type { ProxyMetrics } from './proxy-metrics.js';
 export interface GatewayDeps {
   config: Config;
   cache: SessionCache;
-  engine: TaskEngine;
+  engine: TaskRunner;
   registry: UserRegistry;
   pages: Pages;
   /** HMAC key shared by every worker (pending displacement logins). */
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   metrics?: ProxyMetrics;
   /** Where failed-login counts and used pending logins live; default: this process's memory. */
   counters?: CounterFactory;
+  /** The distributed session cache (session.dsess-enabled): the table is then its near-cache. */
+  fleet?: FleetSessions;
 }
 
 /** What the login paths need from the gateway. */

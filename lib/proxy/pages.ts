@@ -15,7 +15,7 @@ export type { PageMacros, TemplateProblem } from './page-macros.js';
 export const PAGE_NAMES = [
   'login', 'logout', 'too_many_sessions', 'login_denied_too_many', 'login_success',
   'bad_gateway', 'unavailable', 'gateway_timeout', 'bad_request', 'not_found', 'forbidden',
-  'too_many_attempts',
+  'too_many_attempts', 'session_unavailable',
 ] as const;
 export type PageName = (typeof PAGE_NAMES)[number];
 
@@ -34,6 +34,7 @@ const FILE_NAMES: Readonly<Record<PageName, string>> = Object.freeze({
   not_found: 'not_found.html',
   forbidden: 'forbidden.html',
   too_many_attempts: 'too_many_attempts.html',
+  session_unavailable: 'session_unavailable.html',
 });
 
 /** Larger than any sensible page; keeps a wrong path (a log file, say) from being loaded. */

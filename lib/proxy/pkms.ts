@@ -34,11 +34,15 @@ export class Pkms {
   constructor(deps: GatewayDeps, gw: LoginResponder) {
     this.#d = deps;
     this.#gw = gw;
-    this.starter = new SessionStarter(deps.cache, deps.config.session);
+    this.starter = new SessionStarter(deps.cache, deps.config.session, deps.fleet);
     const counters = deps.counters ?? memoryCounters;
     this.throttle = new LoginThrottle(deps.config['failed-login'], counters);
     this.#pending = new PendingLogins(deps.pendingKey, deps.config.session['displacement-prompt-timeout']);
-    this.#answered = new CountedOneTimeTokens(counters, 'gh-pending-login');
+    // Single-use on every worker; with a fleet, on every host (Redis decides).
+    const fleet = deps.fleet;
+    this.#answered = fleet !== undefined
+      ? { consume: (nonce, ttlSeconds) => fleet.store.consumeOnce(`pending-login:${nonce}`, ttlSeconds * 1000) }
+      : new CountedOneTimeTokens(counters, 'gh-pending-login');
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -81,7 +85,7 @@ export class Pkms {
       this.#gw.loginPage(req, res, url, secure, undefined, outcome.reason === 'account_invalid' ? ACCOUNT_INVALID : LOGIN_FAILED, outcome.reason === 'account_invalid' ? 403 : 401);
       return;
     }
-    this.#startAndRedirect(req, res, secure, outcome.user, 'forms', url, false);
+    await this.#startAndRedirect(req, res, secure, outcome.user, 'forms', url, false);
   }
 
   /**
@@ -131,13 +135,13 @@ export class Pkms {
    * Ends the browser's previous session (a new session ID at every login),
    * then starts one under the concurrent-sessions policy.
    */
-  #startAndRedirect(req: IncomingMessage, res: ServerResponse, secure: boolean, user: UserRecord, method: AuthMethod, url: string, displace: boolean): void {
+  async #startAndRedirect(req: IncomingMessage, res: ServerResponse, secure: boolean, user: UserRecord, method: AuthMethod, url: string, displace: boolean): Promise<void> {
     const name = this.#gw.cookieName(secure);
     const old = readCookie(req.headers.cookie, name);
-    if (old !== undefined) this.#d.cache.logout(old);
-    let r: ReturnType<SessionStarter['start']>;
+    if (old !== undefined) await this.endOldSession(old);
+    let r: Awaited<ReturnType<SessionStarter['start']>>;
     try {
-      r = this.starter.start(user, method, displace);
+      r = await this.starter.start(user, method, displace);
     } catch (err) {
       if ((err as { code?: string }).code !== 'ERR_GH_TOO_LARGE') throw err;
       this.#d.logger.error({ user: user.id }, 'login failed: credential larger than session.credential-bytes');
@@ -165,12 +169,24 @@ export class Pkms {
         });
         return;
       }
+      case 'unavailable':
+        this.#d.metrics?.login(method, 'unavailable');
+        sendHtml(res, 503, this.#d.pages.render('session_unavailable', { URL: url, ERROR: 'Logins are not possible while the session service is unavailable.' }), { 'retry-after': '2' });
+        return;
       case 'denied_too_many':
         this.#d.metrics?.login(method, 'too_many_sessions');
         this.#d.logger.info({ user: user.id, limit: r.limit }, 'login denied: concurrent session limit');
         sendHtml(res, 403, this.#d.pages.render('login_denied_too_many', { USERNAME: user.id, URL: url }));
         return;
     }
+  }
+
+  /** A new login ends the browser's previous session (a new session ID at every login, on every host). */
+  async endOldSession(sid: string): Promise<void> {
+    const local = this.#d.cache.validate(sid, { touch: false });
+    if (this.#d.fleet === undefined) { this.#d.cache.logout(sid); return; }
+    const f = local.valid ? local : await this.#d.fleet.resolve(sid, local);
+    if (f.valid) await this.#d.fleet.logout(sid, f.session);
   }
 
   async #logout(req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<void> {
@@ -181,7 +197,14 @@ export class Pkms {
     if (sid !== undefined) {
       const r = this.#d.cache.validate(sid, { touch: false });
       if (r.valid) user = r.session.loginId;
-      if (this.#d.cache.logout(sid)) this.#d.logger.info({ user }, 'logout');
+      if (this.#d.fleet !== undefined) {
+        // In a fleet the session may live only in Redis: end it there (every host hears of it).
+        const f = r.valid ? r : await this.#d.fleet.resolve(sid, r);
+        if (f.valid) {
+          user = f.session.loginId;
+          if (await this.#d.fleet.logout(sid, f.session)) this.#d.logger.info({ user }, 'logout');
+        }
+      } else if (this.#d.cache.logout(sid)) this.#d.logger.info({ user }, 'logout');
     }
     const headers: Record<string, string> = {};
     if (this.#d.config.session['logout-remove-cookie']) headers['set-cookie'] = clearCookie(name, { secure });
@@ -218,7 +241,7 @@ export class Pkms {
       this.#gw.loginPage(req, res, pending.url, secure, undefined, user === undefined ? LOGIN_FAILED : ACCOUNT_INVALID, 403);
       return;
     }
-    this.#startAndRedirect(req, res, secure, user, pending.method, pending.url, true);
+    await this.#startAndRedirect(req, res, secure, user, pending.method, pending.url, true);
   }
 
   /** Whether this is the first answer to the prompt (false also when the store cannot say: fail closed). */

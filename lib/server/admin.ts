@@ -8,7 +8,8 @@ import type { AdminServerOptions } from '../admin/options.js';
 import { startAdminServer } from '../admin/server.js';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
-import type { TaskEngine } from '../tasks/engine.js';
+import type { TaskRunner } from '../tasks/runner.js';
+import type { SessionSource } from '../session/session-source.js';
 
 export interface RunningAdmin {
   readonly url: string;
@@ -18,7 +19,9 @@ export interface RunningAdmin {
 
 export interface AdminDeps {
   cache: SessionCache;
-  engine: TaskEngine;
+  engine: TaskRunner;
+  /** Listings and counts (the fleet's store with dsess-enabled); default: the table. */
+  sessions?: SessionSource;
   registry: UserRegistry;
   logger: Logger;
   metricsRegistry: Registry;
@@ -39,6 +42,7 @@ export function adminOptions(config: Config, deps: AdminDeps): AdminServerOption
     ...(a['client-certificates'] ? { clientCertificates: a['client-certificates'] } : {}),
     engine: deps.engine,
     cache: deps.cache,
+    ...(deps.sessions ? { sessions: deps.sessions } : {}),
     registry: deps.registry,
     ...(a.policy ? { policyFile: a.policy } : {}),
     ...(a.tokens ? { tokensFile: a.tokens } : {}),

@@ -15,7 +15,8 @@ import { FileRegistry } from '../registry/file-registry.js';
 import { SessionCache } from '../session/cache.js';
 import type { RunningAdmin } from './admin.js';
 import { startCounterStore } from './cluster-counters.js';
-import { engineFor, startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { engineFor, joinFleet, startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import type { RunningFleet } from '../dsc/start.js';
 import { TableLock } from './table-lock.js';
 
 export interface Running {
@@ -54,7 +55,18 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     lock.release();
     throw err;
   }
-  const engine = engineFor(cache, config);
+  let fleet: RunningFleet | undefined;
+  try {
+    // With dsess-enabled the primary joins the fleet too: its admin plane acts fleet-wide, and it heartbeats.
+    fleet = await joinFleet(config, cache, logger, 'primary');
+  } catch (err) {
+    registry.close();
+    cache.close();
+    SessionCache.unlink(tableName);
+    lock.release();
+    throw err;
+  }
+  const engine = fleet?.engine ?? engineFor(cache, config);
   const metricsRegistry = new Registry();
   const metrics = createMetrics(metricsRegistry, { only: 'admin', cache });
   const workerCount = config.server.workers;
@@ -68,6 +80,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const close = async (): Promise<void> => {
     clearInterval(reaper);
     for (const c of cleanups.reverse()) await c();
+    await fleet?.close();
     registry.close();
     cache.close();
     SessionCache.unlink(tableName);
@@ -78,7 +91,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     let inProcess: ProxyProcess | undefined;
     let urls: { http?: string; https?: string };
     if (workerCount === 0) {
-      inProcess = await startProxyProcess(config, { pendingKey, logger, registry });
+      inProcess = await startProxyProcess(config, { pendingKey, logger, registry, ...(fleet ? { fleet } : {}) });
       cleanups.push(() => inProcess!.close());
       urls = inProcess.listening;
     } else {
@@ -94,6 +107,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       const { startAdmin } = await import('./admin.js');
       admin = await startAdmin(config, {
         cache, engine, registry, logger, metricsRegistry, metrics,
+        ...(fleet ? { sessions: fleet.sessions } : {}),
         ...(inProcess ? { extraRegistries: [inProcess.metricsRegistry] } : { clusterMetrics: new AggregatorRegistry() }),
       });
       cleanups.push(() => admin!.close());

@@ -15,6 +15,7 @@ import { SessionCache } from '../session/cache.js';
 import { TaskEngine } from '../tasks/engine.js';
 import { countersForThisProcess } from './cluster-counters.js';
 import { startListeners, type Listening } from './listeners.js';
+import type { RunningFleet } from '../dsc/start.js';
 
 export interface ProxyProcess {
   readonly listening: Listening;
@@ -37,6 +38,15 @@ export interface ProxyProcessOptions {
   logger: Logger;
   /** Reuse the caller's registry (in-process mode); else the process opens its own. */
   registry?: UserRegistry;
+  /** Reuse the caller's fleet membership (in-process mode); else a dsess-enabled process joins on its own. */
+  fleet?: RunningFleet;
+}
+
+/** Joins the fleet when session.dsess-enabled (the Redis client is loaded only then). */
+export async function joinFleet(config: Config, cache: SessionCache, logger: Logger, role: 'primary' | 'worker'): Promise<RunningFleet | undefined> {
+  if (!config.session['dsess-enabled']) return undefined;
+  const { startFleet } = await import('../dsc/start.js');
+  return startFleet(config, cache, engineFor(cache, config), logger, { heartbeat: role === 'primary', role });
 }
 
 export async function startProxyProcess(config: Config, options: ProxyProcessOptions): Promise<ProxyProcess> {
@@ -51,7 +61,16 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     login: (method, outcome) => m.logins.inc({ method, outcome: outcome === 'ok' ? 'success' : outcome }),
     validated: (started) => m.recordValidate(Number(process.hrtime.bigint() - started) / 1e9),
   };
-  const engine = engineFor(cache, config);
+  const ownFleet = options.fleet === undefined;
+  let fleet: RunningFleet | undefined;
+  try {
+    fleet = options.fleet ?? await joinFleet(config, cache, logger, 'worker');
+  } catch (err) {
+    if (ownRegistry) registry.close();
+    cache.close();
+    throw err;
+  }
+  const engine = fleet?.engine ?? engineFor(cache, config);
   const pages = Pages.load(config['acnt-mgt'].templates);
   for (const w of pages.warnings) logger.warn({ templates: config['acnt-mgt'].templates }, w);
   const gateway = new Gateway({
@@ -64,6 +83,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     logger,
     metrics,
     counters: countersForThisProcess(),
+    ...(fleet !== undefined ? { fleet: fleet.fleet } : {}),
     recordEai: audit === undefined ? undefined : (r) => {
       const line = {
         initiator: `junction:${r.junction}`,
@@ -85,6 +105,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     listening = await startListeners(config, gateway);
   } catch (err) {
     await gateway.close();
+    if (ownFleet) await fleet?.close();
     cache.close();
     throw err;
   }
@@ -96,6 +117,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
       await listening.close();
       await gateway.close();
       if (ownRegistry) registry.close();
+      if (ownFleet) await fleet?.close();
       await audit?.close();
       cache.close();
     },

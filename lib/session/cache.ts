@@ -9,7 +9,7 @@
 import { native, OUT, type NativeHandle, type NativeSessionInfo, type NativeStats, type NativeValidate } from '../native.js';
 import { decodeAttributes, encodeAttributes, type CredentialAttributes } from './attributes.js';
 import {
-  checkLoginId, checkPattern, checkTableName, checkTime, checkUint, checkUserSessionId,
+  checkLoginId, checkPattern, checkTableName, checkTime, checkUint, checkUserSessionId, isSessionId,
 } from './checks.js';
 import { InvalidArgumentError, nativeCall } from './errors.js';
 import {
@@ -36,6 +36,15 @@ export interface NewSession {
   authMethod?: AuthMethod;
   authLevel?: number;
   now?: number;
+}
+
+/** A session another host created, taken into this table under its own session ID. */
+export interface AdoptedSession extends Omit<NewSession, 'maxSessions' | 'now'> {
+  /** The cookie value the browser holds. */
+  sessionId: string;
+  /** When the session was created and last used (ms since the epoch). */
+  createdAt: number;
+  lastAccessAt: number;
 }
 
 export interface SessionView {
@@ -198,6 +207,34 @@ export class SessionCache {
     };
     this.#identities[info.slot] = identity;
     return { ...viewOf(info, identity), sessionId: info.sessionId };
+  }
+
+  /**
+   * Takes a session made on another host into this table under the same
+   * session ID (the distributed session cache). A live session with this ID
+   * is returned as it is. The caller has verified the session in the fleet's
+   * store; the fleet, not this table, enforces the user's session limit.
+   */
+  adopt(spec: AdoptedSession): CreatedSession {
+    if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('session spec must be an object');
+    if (!isSessionId(spec.sessionId)) throw new InvalidArgumentError('sessionId must be 32 base64url characters');
+    const loginId = checkLoginId(spec.loginId);
+    const attrs = encodeAttributes(spec.attributes);
+    const method = spec.authMethod === undefined ? 0 : AUTH_METHODS.indexOf(spec.authMethod);
+    if (method < 0) throw new InvalidArgumentError(`authMethod must be one of ${AUTH_METHODS.join(', ')}`);
+    const info = nativeCall(() => native.adoptSession(
+      this.#h(), spec.sessionId, loginId, attrs,
+      checkUint(spec.lifetimeSeconds, 'lifetimeSeconds', 0xffffffff, DEFAULT_LIFETIME),
+      checkUint(spec.inactivitySeconds, 'inactivitySeconds', 0xffffffff, DEFAULT_INACTIVITY),
+      checkUint(spec.flags, 'flags'),
+      method,
+      checkUint(spec.authLevel, 'authLevel', 255),
+      checkTime(spec.createdAt, 'createdAt'),
+      checkTime(spec.lastAccessAt, 'lastAccessAt'),
+    ));
+    const identity = this.#identity(info.slot, info.seq);
+    if (identity === undefined) throw new InvalidArgumentError('the adopted session was replaced at once (table under pressure)');
+    return { ...viewOf(info, identity), sessionId: spec.sessionId };
   }
 
   /**

@@ -13,7 +13,10 @@ export type GatehouseErrorCode =
   | 'ERR_GH_SESSION_LIMIT'
   | 'ERR_GH_TOO_LARGE'
   | 'ERR_GH_CLOSED'
-  | 'ERR_GH_ADMIN_API';
+  | 'ERR_GH_ADMIN_API'
+  | 'ERR_GH_DSC_UNAVAILABLE'
+  | 'ERR_GH_DSC_LAYOUT'
+  | 'ERR_GH_DSC_CONFIG';
 
 export class GatehouseError extends Error {
   readonly code: GatehouseErrorCode;

@@ -165,6 +165,18 @@ typedef struct gh_session_info {
 GH_API gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
                                    gh_session_info *out);
 
+/* Adopt a session that another host created (the distributed session cache):
+ * like gh_session_create, but under the given session ID (the cookie the
+ * browser already holds) with the given creation and last-access times (0 =
+ * now). The session is born in the user's current generation and the table's
+ * current epoch: the caller must have checked it is valid in the fleet's
+ * store, and drops it again if an invalidation raced with the adoption. If a
+ * live session already has this ID, `out` describes it and GH_OK is returned;
+ * an ended one stops answering for the ID. max_sessions should be 0 (the fleet
+ * enforces the user's limit). GH_E_INVALID_ARGUMENT for a malformed ID. */
+GH_API gh_status gh_session_adopt(gh_table *t, const gh_session_spec *spec, const char *sid, size_t sid_len,
+                                  uint64_t created_ms, uint64_t last_ms, gh_session_info *out);
+
 /* Validate a session ID (the cookie). Returns GH_VALID and fills `out`, or the
  * reason it is invalid (out->slot/seq still name the tombstone when there is
  * one). To stay string-free, validate leaves out->session_id and

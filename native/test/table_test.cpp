@@ -8,6 +8,7 @@
 #include <ctime>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "check.h"
 #include "gatehouse.h"
@@ -527,3 +528,64 @@ TEST(consistency_check_passes_after_mixed_work) {
 }
 
 int main(int argc, char **argv) { return run_all("table_test", argc, argv); }
+
+namespace {
+gh_status adopt(gh_table *t, const char *sid, const std::string &user, uint64_t created, uint64_t last, gh_session_info *out) {
+  gh_session_spec s{};
+  s.login = user.data();
+  s.login_len = user.size();
+  s.lifetime_s = 3600;
+  s.inactive_s = 600;
+  s.auth_method = GH_AUTH_FORMS;
+  s.auth_level = 1;
+  s.now_ms = last;
+  return gh_session_adopt(t, &s, sid, GH_SESSION_ID_LEN, created, last, out);
+}
+}  // namespace
+
+TEST(adopt_takes_a_session_under_its_own_id_and_times) {
+  Table a, b;
+  gh_session_info made = login(a.t, "bob", T0 - 5000);
+  gh_session_info got{};
+  CHECK_EQ(adopt(b.t, made.session_id, "bob", T0 - 5000, T0 - 100, &got), GH_OK);
+  CHECK(std::string(got.session_id) == made.session_id);
+  CHECK_EQ(got.created_ms, T0 - 5000);
+  CHECK_EQ(check(b.t, made), GH_VALID);
+  // Adopting a live ID again returns that session, no second slot.
+  gh_session_info again{};
+  CHECK_EQ(adopt(b.t, made.session_id, "bob", T0 - 5000, T0, &again), GH_OK);
+  CHECK_EQ(again.slot, got.slot);
+  CHECK_EQ(again.seq, got.seq);
+  // An ended incarnation stops answering for the ID; a new adoption does.
+  CHECK_EQ(gh_session_logout(b.t, made.session_id, GH_SESSION_ID_LEN), GH_OK);
+  CHECK_EQ(check(b.t, made), GH_R_LOGGED_OUT);
+  CHECK_EQ(adopt(b.t, made.session_id, "bob", T0 - 5000, T0, &again), GH_OK);
+  CHECK_EQ(check(b.t, made), GH_VALID);
+  uint32_t ended = 0;
+  CHECK_EQ(gh_user_terminate_all(b.t, "bob", 3, GH_R_ALL_SESSIONS_TERMINATED, &ended), GH_OK);
+  CHECK_EQ(ended, 1u);
+  CHECK_EQ(check(b.t, made), GH_R_ALL_SESSIONS_TERMINATED);
+  CHECK_EQ(gh_table_check(b.t, 0), GH_OK);
+  // Malformed IDs are refused and change nothing.
+  CHECK_EQ(adopt(b.t, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "bob", T0, T0, &got), GH_E_INVALID_ARGUMENT);
+  CHECK_EQ(adopt(b.t, "not a session id!!!!!!!!!!!!!!!!", "bob", T0, T0, &got), GH_E_INVALID_ARGUMENT);
+}
+
+TEST(concurrent_adoptions_of_one_id_leave_one_live_session) {
+  Table a, b;
+  for (int round = 0; round < 200; ++round) {
+    gh_session_info made = login(a.t, "carol", T0);
+    gh_session_info x{}, y{};
+    std::thread t1([&] { adopt(b.t, made.session_id, "carol", T0, T0, &x); });
+    std::thread t2([&] { adopt(b.t, made.session_id, "carol", T0, T0, &y); });
+    t1.join();
+    t2.join();
+    CHECK_EQ(check(b.t, made), GH_VALID);
+    uint32_t count = 0, limit = 0;
+    CHECK_EQ(gh_user_count(b.t, "carol", 5, &count, &limit), GH_OK);
+    CHECK_EQ(count, 1u);
+    uint32_t ended = 0;
+    CHECK_EQ(gh_user_terminate_all(b.t, "carol", 5, GH_R_ALL_SESSIONS_TERMINATED, &ended), GH_OK);
+  }
+  CHECK_EQ(gh_table_check(b.t, 0), GH_OK);
+}

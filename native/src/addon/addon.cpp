@@ -269,6 +269,32 @@ Napi::Value CreateSession(const Napi::CallbackInfo &info) {
   return info_object(env, out);
 }
 
+// adoptSession(handle, sessionId, login, attrs|null, lifetimeS, inactiveS, flags, method, level, createdMs, lastMs)
+Napi::Value AdoptSession(const Napi::CallbackInfo &info) {
+  Handle *h = unwrap(info);
+  Napi::Env env = info.Env();
+  std::string sid = utf8(info[1], "sessionId");
+  std::string login = utf8(info[2], "loginId");
+  gh_session_spec s{};
+  s.login = login.data();
+  s.login_len = login.size();
+  if (info[3].IsBuffer()) {
+    auto b = info[3].As<Napi::Buffer<uint8_t>>();
+    s.attrs = b.Data();
+    s.attrs_len = b.Length();
+  }
+  s.lifetime_s = u32(info[4]);
+  s.inactive_s = u32(info[5]);
+  s.flags = u32(info[6]);
+  s.auth_method = uint8_t(u32(info[7]));
+  s.auth_level = uint8_t(u32(info[8]));
+  gh_session_info out;
+  if (gh_status st = gh_session_adopt(h->table, &s, sid.data(), sid.size(), uint64_t(num(info[9])),
+                                      uint64_t(num(info[10])), &out))
+    throw_status(env, st);
+  return info_object(env, out);
+}
+
 // Operations that answer found / not found: true, or false when GH_E_NOT_FOUND.
 Napi::Value found(Napi::Env env, gh_status s) {
   if (s == GH_E_NOT_FOUND) return Napi::Boolean::New(env, false);
@@ -405,6 +431,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bindValidator", Napi::Function::New(env, BindValidator));
   exports.Set("readSession", Napi::Function::New(env, ReadSession));
   exports.Set("createSession", Napi::Function::New(env, CreateSession));
+  exports.Set("adoptSession", Napi::Function::New(env, AdoptSession));
   exports.Set("logout", Napi::Function::New(env, Logout));
   exports.Set("touch", Napi::Function::New(env, Touch));
   exports.Set("terminate", Napi::Function::New(env, Terminate));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../task/grammar.h"
+#include "../task/messages.h"
 #include "gatehouse.h"
 #include "strings.h"
 
@@ -155,10 +156,36 @@ Napi::Value TaskList(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// formatMessage(id, args: string[]) -> { id, code, severity, text }: a
+// catalogue message rendered exactly as the executor renders it (the
+// distributed cache's task engine answers with the same messages).
+Napi::Value FormatMessage(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsArray()) throw_code(env, "GH_E_INVALID_ARGUMENT", "formatMessage(id, args[])");
+  const gh::task::MessageDef *d = gh::task::find_message(info[0].As<Napi::String>().Utf8Value());
+  if (!d) throw_code(env, "GH_E_INVALID_ARGUMENT", "no message has this ID");
+  Napi::Array a = info[1].As<Napi::Array>();
+  std::vector<std::string> args;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsString()) throw_code(env, "GH_E_INVALID_ARGUMENT", "message arguments must be strings");
+    args.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  gh::task::Message m = gh::task::make(d->msg, args);
+  static const char *const kSeverity[] = {"info", "warning", "error"};
+  Napi::Object msg = Napi::Object::New(env);
+  msg.Set("id", m.id);
+  msg.Set("code", double(m.code));
+  msg.Set("severity", kSeverity[int(m.severity)]);
+  msg.Set("text", m.text);
+  return msg;
+}
+
 }  // namespace
 
 void RegisterTaskFunctions(Napi::Env env, Napi::Object exports) {
   exports.Set("parseTask", Napi::Function::New(env, ParseTask));
   exports.Set("performTask", Napi::Function::New(env, PerformTask));
   exports.Set("taskList", Napi::Function::New(env, TaskList));
+  exports.Set("formatMessage", Napi::Function::New(env, FormatMessage));
 }

@@ -92,7 +92,11 @@ extern "C" gh_status gh_session_id_check(const char *sid, size_t len) {
   return GH_OK;
 }
 
-extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec, gh_session_info *out) {
+namespace {
+// Creates a session: a fresh random session ID, or (adoption from the
+// distributed cache) the given one with the given times.
+gh_status create_impl(gh_table *t, const gh_session_spec *spec, const uint64_t *given_sid, uint64_t created_ms,
+                      uint64_t last_ms, gh_session_info *out) {
   if (!t || !spec || !out) return fail(GH_E_INVALID_ARGUMENT, "table, spec and out must not be NULL");
   if (!valid_login(spec->login, spec->login_len))
     return fail(GH_E_INVALID_ARGUMENT,
@@ -104,6 +108,8 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
                 spec->login_len, spec->attrs_len, (unsigned long long)cred_bytes);
   if (spec->auth_method > GH_AUTH_TOKEN) return fail(GH_E_INVALID_ARGUMENT, "unknown auth method %u", spec->auth_method);
   uint64_t now = spec->now_ms ? spec->now_ms : now_ms();
+  const uint64_t born = created_ms ? created_ms : now;
+  const uint64_t seen = last_ms ? last_ms : born;
   uint64_t key = login_key(t, spec->login, spec->login_len);
 
   // Check before evict: the login is counted in (which refuses it at its
@@ -118,7 +124,7 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
   uint64_t sid[3], tag[2] = {0, 0}, seed;
   uint8_t fresh[44];  // one getrandom(2) for both identifiers and the eviction sample
   random_bytes(fresh, sizeof fresh);
-  std::memcpy(sid, fresh, 24);
+  std::memcpy(sid, given_sid ? static_cast<const void *>(given_sid) : static_cast<const void *>(fresh), 24);
   std::memcpy(tag, fresh + 24, 12);
   std::memcpy(&seed, fresh + 36, 8);
   uint32_t seq;
@@ -131,8 +137,8 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
   sl->usid[0].store(tag[0], kDataStore);
   sl->usid[1].store(tag[1], kDataStore);
   sl->user_key.store(key, kDataStore);
-  sl->created_ms.store(now, kDataStore);
-  sl->last_ms.store(now, kDataStore);
+  sl->created_ms.store(born, kDataStore);
+  sl->last_ms.store(seen, kDataStore);
   sl->timeouts.store((uint64_t(spec->lifetime_s) << 32) | spec->inactive_s, kDataStore);
   sl->misc.store((uint64_t(spec->flags) << 32) | (uint64_t(spec->auth_method) << 24) |
                      (uint64_t(spec->auth_level) << 16) | uint64_t(spec->login_len),
@@ -149,7 +155,10 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
 
   bool indexed = false;
   for (int tries = 0; tries < 8 && !indexed; ++tries) {
-    if (tries > 0) random_bytes(sid, sizeof sid);
+    if (tries > 0) {
+      if (given_sid) break;  // an adopted ID cannot be redrawn
+      random_bytes(sid, sizeof sid);
+    }
     if ((sid[0] | sid[1] | sid[2]) == 0) continue;
     for (int k = 0; k < 3; ++k) sl->sid[k].store(sid[k], kDataStore);
     // The bucket CAS (acq_rel) publishes the sid words before it points at them.
@@ -173,7 +182,8 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
   s.gen = gen;
   s.epoch = epoch;
   s.refresh = refresh;
-  s.created_ms = s.last_ms = now;
+  s.created_ms = born;
+  s.last_ms = seen;
   s.lifetime_s = spec->lifetime_s;
   s.inactive_s = spec->inactive_s;
   s.flags = spec->flags;
@@ -184,6 +194,11 @@ extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec,
   fill_info(t, s, i, GH_VALID, out);
   b64url_encode(reinterpret_cast<const uint8_t *>(sid), 24, out->session_id);
   return GH_OK;
+}
+}  // namespace
+
+extern "C" gh_status gh_session_create(gh_table *t, const gh_session_spec *spec, gh_session_info *out) {
+  return create_impl(t, spec, nullptr, 0, 0, out);
 }
 
 namespace gh {
@@ -314,4 +329,37 @@ extern "C" gh_status gh_session_terminate(gh_table *t, const char *usid, size_t 
     return fail(GH_E_INVALID_ARGUMENT, "user session ID must be %d base64url characters", GH_USER_SESSION_ID_LEN);
   if (i >= t->capacity) return fail(GH_E_NOT_FOUND, "no such session");
   return end_session(t, i, reason, [&](const Snapshot &s) { return ct_equal(s.usid, tag, 2); });
+}
+
+extern "C" gh_status gh_session_adopt(gh_table *t, const gh_session_spec *spec, const char *sid, size_t sid_len,
+                                      uint64_t created_ms, uint64_t last_ms, gh_session_info *out) {
+  uint64_t w[3];
+  if (!t || !spec || !out) return fail(GH_E_INVALID_ARGUMENT, "table, spec and out must not be NULL");
+  if (!decode_sid(sid, sid_len, w) || (w[0] | w[1] | w[2]) == 0)
+    return fail(GH_E_INVALID_ARGUMENT, "malformed session ID");
+  const uint64_t now = spec->now_ms ? spec->now_ms : now_ms();
+  // An incarnation of this ID already here: a live one is the answer; an
+  // ended one stops answering for the ID (its slot keeps the tombstone).
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    uint32_t old = index_find(t, w);
+    if (old == UINT32_MAX) break;
+    Snapshot s;
+    if (!snapshot(t, old, s)) {
+      if (attempt < 4) continue;  // a writer intervened: look again before giving up on it
+    } else if (ct_equal(s.sid, w, 3) && judge(t, s, now) == GH_VALID) {
+      fill_info(t, s, old, GH_VALID, out);
+      std::memcpy(out->session_id, sid, GH_SESSION_ID_LEN);
+      out->session_id[GH_SESSION_ID_LEN] = '\0';
+      return GH_OK;
+    }
+    index_remove(t, w, old);
+  }
+  gh_status st = create_impl(t, spec, w, created_ms, last_ms, out);
+  if (st != GH_OK) return st;
+  // Two processes adopting one ID at once each made a slot; the index
+  // answers with one of them, so the other is retired at once.
+  const uint32_t mine = out->slot, seq = out->seq;
+  if (index_find(t, w) != mine)
+    end_session(t, mine, GH_R_EVICTED, [&](const Snapshot &s) { return ctl_seq(s.ctl) == seq; });
+  return GH_OK;
 }

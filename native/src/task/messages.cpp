@@ -127,13 +127,14 @@ Msg from_grammar(ErrorCode c) noexcept {
   return Msg::ParseUnknownTask;
 }
 
-Message make(Msg m, std::initializer_list<std::string_view> args) {
+namespace {
+template <typename It>
+Message render(Msg m, It next, It end) {
   const MessageDef &d = def(m);
   Message out;
   out.id = d.id;
   out.code = d.code;
   out.severity = d.severity;
-  const auto *next = args.begin();
   for (const char *p = d.format; *p; ++p) {
     if (*p != '%') {
       out.text += *p;
@@ -147,10 +148,15 @@ Message make(Msg m, std::initializer_list<std::string_view> args) {
     // A conversion: %s, %u or %zu. Skip its letters; substitute the argument.
     if (p[1] == 'z' && p[2] == 'u') p += 2;
     else if (p[1] == 's' || p[1] == 'u') p += 1;
-    if (next != args.end()) out.text += *next++;
+    if (next != end) out.text += *next++;
   }
   return out;
 }
+}  // namespace
+
+Message make(Msg m, std::initializer_list<std::string_view> args) { return render(m, args.begin(), args.end()); }
+
+Message make(Msg m, const std::vector<std::string> &args) { return render(m, args.begin(), args.end()); }
 
 std::string_view severity_name(Severity s) noexcept {
   switch (s) {

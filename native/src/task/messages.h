@@ -22,6 +22,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "grammar.h"
 
@@ -96,6 +97,8 @@ Msg from_grammar(ErrorCode c) noexcept;
 // arguments render empty). Never reads a va_list, so a wrong argument count
 // cannot be undefined behaviour. May throw std::bad_alloc.
 Message make(Msg m, std::initializer_list<std::string_view> args = {});
+// The same with arguments known only at run time (the addon's formatMessage).
+Message make(Msg m, const std::vector<std::string> &args);
 
 std::string_view severity_name(Severity s) noexcept; // "info", "warning", "error"
 
