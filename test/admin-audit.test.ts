@@ -4,7 +4,7 @@
 // requests while another thread keeps logging users in: every request
 // answered, one parseable line each, none lost.
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,9 +155,12 @@ test('the proxy, the audit log and the header parser import nothing from lib/adm
 // Write-ahead: with the audit log unwritable (a full disk: /dev/full), an
 // action that would change state does not run and the answer is 503; a
 // denial is still a 403; a read-only action discloses nothing.
-test('an unwritable audit log (full disk) stops every action before it runs: 503, sessions untouched; a denial stays 403', async (t) => {
-  const f = await startFixture({ tls: false, extra: { auditFile: '/dev/full' } });
+const stopsEveryAction = test.macro(async (t, unwritable: (t: import('ava').ExecutionContext) => string | { file: string; after: () => void }) => {
+  const u = unwritable(t);
+  const file = typeof u === 'string' ? u : u.file;
+  const f = await startFixture({ tls: false, extra: { auditFile: file } });
   t.teardown(() => f.close());
+  if (typeof u !== 'string') u.after();
   const victim = f.cache.create({ loginId: 'victim' });
   const other = f.cache.create({ loginId: 'norbert' });
   const epoch = f.cache.stats().epoch;
@@ -198,6 +201,21 @@ test('an unwritable audit log (full disk) stops every action before it runs: 503
     t.is(r.json.error.code, 'forbidden');
   }
   t.true(f.cache.validate(victim.sessionId, { touch: false }).valid);
+});
+
+test('an unwritable audit log (full disk: /dev/full) stops every action before it runs: 503, sessions untouched; a denial stays 403', stopsEveryAction, () => '/dev/full');
+
+test('an audit file made read-only while the server runs (chattr +i: even root cannot write) stops every action the same way', stopsEveryAction, (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-audit-ro-'));
+  const file = path.join(dir, 'audit.log');
+  fs.writeFileSync(file, '');
+  return {
+    file,
+    after: () => {
+      execFileSync('chattr', ['+i', file]);
+      t.teardown(() => { execFileSync('chattr', ['-i', file]); fs.rmSync(dir, { recursive: true, force: true }); });
+    },
+  };
 });
 
 test('write-ahead: a state-changing action leaves a durable started line before its outcome line', async (t) => {

@@ -21,7 +21,7 @@ const users = [
   { id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] },
   ...['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan'].map((id) => ({ id, password: PW, groups: ['staff'] })),
   { id: 'limited', password: PW, groups: ['staff'], maxConcurrentWebSessions: 1 },
-  { id: 'single', password: PW, groups: ['staff'], maxConcurrentWebSessions: 'displace' },
+  { id: 'single', password: PW, groups: ['staff'], maxConcurrentWebSessions: 'displace' as const },
   ...['pat1', 'pat2', 'victim', 'bystander'].map((id) => ({ id, password: PW, groups: ['staff'] })),
 ];
 
