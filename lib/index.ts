@@ -13,6 +13,8 @@ export {
 export type { GatehouseErrorCode } from './session/errors.js';
 export { tasks, dsc, parseTask, quoteUserId, TaskEngine } from './tasks/index.js';
 export type { Task, TaskCommand, TaskKind, ParsedTask, TaskSyntaxError, TaskResponse, TaskMessage, ServerIdentity } from './tasks/index.js';
+export { TASK_MESSAGE_IDS, TASK_PARSE_ERROR_IDS, ADMIN_PLANE_MESSAGE_IDS } from './tasks/index.js';
+export type { TaskMessageId, TaskParseErrorId, AdminMessageId, MessageId } from './tasks/index.js';
 export {
   FileRegistry, hashPassword, verifyPassword, validatePolicy, RegistryError, RegistryFileError,
 } from './registry/index.js';
@@ -30,6 +32,8 @@ export { Pages, PAGE_NAMES, TemplateError } from './proxy/pages.js';
 export type { PageName, PageMacros } from './proxy/pages.js';
 export { reasonText } from './proxy/reason-text.js';
 export { AdminClient, AdminApiError } from './admin/client.js';
+export { ADMIN_API_ERROR_CODES, ADMIN_CLIENT_ERROR_CODES, isAdminApiErrorCode } from './admin/api-error-codes.js';
+export type { AdminApiErrorCode, AdminClientErrorCode } from './admin/api-error-codes.js';
 export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, SessionJson, PdadminReply } from './admin/client.js';
 export * from './admin/index.js';
 export { createMetrics, serveWorkerMetrics, clusterMetricsText } from './metrics.js';

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine, TaskMessage } from '../tasks/engine.js';
+import type { TaskSyntaxError } from '../tasks/parse.js';
 import { authorize, type AdminAction, type AdminPolicy } from './acl.js';
 import type { AuditEntry, AuditLog } from '../audit/index.js';
 import type { AuthenticatedPrincipal } from './authn.js';
@@ -163,6 +164,6 @@ export function requireServer(ctx: RequestContext, name: string): void {
 }
 
 /** A parse error as a TaskMessage (code 0x4754nnnn, as the engine's catalogue). */
-export function parseErrorMessage(error: { messageId: string; text: string; offset: number }): TaskMessage {
+export function parseErrorMessage(error: TaskSyntaxError): TaskMessage {
   return { id: error.messageId, code: 0x47540000 + parseInt(error.messageId.slice(5, 9), 16), severity: 'error', text: `${error.text} (at byte ${error.offset}).` };
 }

@@ -7,7 +7,7 @@ export { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_LOCKOUT } from './optio
 export type { AdminServerOptions, AdminTlsOptions, ClientCertificateOptions, LockoutOptions } from './options.js';
 export {
   authorize, grantedBy, permissionsOf, privilegesOf, requirementOf,
-  ADMIN_ACTIONS, AUTH_ADMINISTRATOR, DEFAULT_POLICY, INSTALL_ADMINISTRATOR, PERMISSION_LETTERS, SCOPES, SYSTEM_PRIVILEGES,
+  ADMIN_ACTIONS, AUTHN_METHODS, AUTH_ADMINISTRATOR, DEFAULT_POLICY, INSTALL_ADMINISTRATOR, PERMISSION_LETTERS, SCOPES, SYSTEM_PRIVILEGES,
 } from './acl.js';
 export type { AdminAction, AdminPolicy, AclEntry, AuthnMethod, Decision, Principal, Requirement, Scope, SystemPrivilege } from './acl.js';
 export { parsePolicy, loadPolicy, protectedObject, PolicySource } from './acl-policy.js';

@@ -5,23 +5,9 @@ import { native } from '../native.js';
 import { nativeHandleOf, type SessionCache } from '../session/cache.js';
 import { InvalidArgumentError, nativeCall } from '../session/errors.js';
 import type { Task } from './command.js';
+import type { TaskResponse } from './response.js';
 
-export interface TaskMessage {
-  /** Stable message ID, e.g. GHWAT0003W (catalogue in docs/tasks.md). */
-  readonly id: string;
-  /** 32-bit status code, as pdadmin shows it in hex. */
-  readonly code: number;
-  readonly severity: 'info' | 'warning' | 'error';
-  readonly text: string;
-}
-
-export interface TaskResponse {
-  /** False when any message is an error. */
-  readonly ok: boolean;
-  /** Result lines (listings, help). */
-  readonly results: readonly string[];
-  readonly messages: readonly TaskMessage[];
-}
+export type { TaskMessage, TaskResponse } from './response.js';
 
 export interface ServerIdentity {
   /** pdadmin server name `<instance>-webseald-<host>`; default `default-webseald-<hostname>`. */
@@ -60,7 +46,8 @@ export class TaskEngine {
     if (typeof text !== 'string') throw new InvalidArgumentError('task must be a Task or a string');
     if (typeof server !== 'string') throw new InvalidArgumentError('server must be a string');
     const handle = nativeHandleOf(this.#cache);
-    return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text));
+    // The native catalogue is TASK_MESSAGE_IDS (test/message-ids.test.ts keeps the two equal).
+    return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text)) as TaskResponse;
   }
 
   /** `performTask(server, task)`: run() in the argument order of ivadmin_server_performtask. */
