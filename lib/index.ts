@@ -40,3 +40,12 @@ export { createMetrics, serveWorkerMetrics, clusterMetricsText } from './metrics
 export type { GatehouseMetrics, MetricsOptions } from './metrics.js';
 export { Junction, isReservedHeader } from './proxy/junction.js';
 export type { JunctionOptions, ForwardContext, ForwardFailure, UpgradeContext } from './proxy/junction.js';
+// Types that the exports above mention in their signatures (so consumers can name them).
+export type { NativeStats } from './native.js';
+export type { RegistryErrorCode, LockOptions, StoredUser } from './registry/user-file.js';
+export type { ScryptParams } from './registry/password.js';
+export type { RegistryLogger, UserListing, UserEdit } from './registry/file-registry.js';
+export type { TemplateProblem } from './proxy/page-macros.js';
+export type { BackendTls } from './proxy/backend-pool.js';
+export type { HttpMethod } from './admin/routes.js';
+export type { TokenCheck } from './admin/authn-tokens.js';
