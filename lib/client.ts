@@ -2,7 +2,7 @@
 // task builders, without the native addon. Everything here is plain
 // TypeScript over HTTP, so it loads on any platform Node runs on; nothing it
 // imports (at run time or in its declarations) may reach lib/native.ts.
-// test/client-entry.test.ts enforces that.
+// test/entry-points.test.ts enforces that.
 export { AdminClient, AdminApiError, MAX_TASK_BYTES, MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS } from './admin/client.js';
 export type {
   AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, SessionJson, PdadminReply,

@@ -25,7 +25,7 @@ export type {
 export { encodeCredential, decodeCredential, UNAUTHENTICATED_CREDENTIAL } from './proxy/creds.js';
 export type { Credential } from './proxy/creds.js';
 export { loadConfig, parseConfig, ConfigError } from './config/load.js';
-export type { Config, JunctionConfig } from './config/schema.js';
+export type { Config, JunctionConfig } from './config/types.js';
 export { serve } from './server/primary.js';
 export type { Running } from './server/primary.js';
 export { Pages, PAGE_NAMES, TemplateError } from './proxy/pages.js';
@@ -47,5 +47,5 @@ export type { ScryptParams } from './registry/password.js';
 export type { RegistryLogger, UserListing, UserEdit } from './registry/file-registry.js';
 export type { TemplateProblem } from './proxy/page-macros.js';
 export type { BackendTls } from './proxy/backend-pool.js';
-export type { HttpMethod } from './admin/routes.js';
 export type { TokenCheck } from './admin/authn-tokens.js';
+export type { Logger, LogMethod } from './logger-type.js';

@@ -4,7 +4,7 @@
 // `started` line is durable before the action runs; if it cannot be written,
 // nothing runs and the answer is 503), and audit of the outcome.
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine, TaskMessage } from '../tasks/engine.js';

@@ -252,4 +252,3 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export type { RouteSpec };

@@ -1,5 +1,6 @@
 // gatehouse/client must work where the addon cannot load: neither its
 // module graph nor its declarations may reach lib/native.ts, zod or pino.
+// The main entry's declarations must not expose zod's or pino's types either.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,4 +52,10 @@ test('the client declarations reach neither the addon nor zod, pino or undici ty
   t.true(files.includes('admin/client.d.ts'));
   t.deepEqual(files.filter((f) => /native|session\/cache|tasks\/engine/.test(f)), []);
   t.deepEqual(external.filter((e) => !e.startsWith('node:')), []);
+});
+
+test('the main entry declarations name no zod or pino types', (t) => {
+  const { files, external } = declarationGraph('index.d.ts');
+  t.true(files.includes('config/types.d.ts'), 'Config is the spelled-out type');
+  t.deepEqual(external.filter((e) => /^(zod|pino)(\/|$)/.test(e)), []);
 });
