@@ -2,7 +2,7 @@
 // parses back to the builder's command, for hand-picked and generated input.
 import test from 'ava';
 import fc from 'fast-check';
-import { tasks, dsc, parseTask, InvalidArgumentError, type Task, type TaskCommand } from '../lib/index.js';
+import { tasks, dsc, parseTask, InvalidArgumentError, type Task, type TaskCommand, type TaskParseErrorId } from '../lib/index.js';
 
 function roundTrip(t: { is: (a: unknown, b: unknown) => void; deepEqual: (a: unknown, b: unknown) => void }, task: Task): void {
   const parsed = parseTask(task.text);
@@ -63,7 +63,7 @@ test('bad arguments get a clear error before any string is built', (t) => {
 });
 
 test('malformed task strings are typed errors with message IDs, never exceptions', (t) => {
-  const cases: Array<[string, string]> = [
+  const cases: Array<[string, TaskParseErrorId]> = [
     ['frobnicate everything', 'GHWAT0101E'],
     ['terminate all_sessions', 'GHWAT0102E'],
     ['terminate all_sessions "unbalanced', 'GHWAT0104E'],

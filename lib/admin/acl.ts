@@ -9,7 +9,7 @@
 // The policy file format is in acl-policy.ts and docs/admin.md.
 import type { TaskCommand, TaskKind } from '../tasks/command.js';
 import { MESSAGES } from './messages.js';
-import type { TaskMessage } from '../tasks/engine.js';
+import type { TaskMessage } from '../tasks/response.js';
 
 /** What an admin request asks to do: a task kind, or an admin-plane action. */
 export type AdminAction =
@@ -28,7 +28,9 @@ export const ADMIN_ACTIONS: readonly AdminAction[] = [
   'terminate_by_pattern', 'invalidate', 'server_list', 'server_listtasks', 'whoami', 'metrics',
 ];
 
-export type AuthnMethod = 'password' | 'token' | 'certificate';
+/** How an admin principal authenticated (whoami's `method`, the audit log's `method`). */
+export const AUTHN_METHODS = ['password', 'token', 'certificate'] as const;
+export type AuthnMethod = (typeof AUTHN_METHODS)[number];
 
 /** Token scopes: each narrows a token to a family of actions. */
 export const SCOPES = ['terminate', 'refresh', 'list', 'invalidate', 'signout'] as const;

@@ -2,21 +2,24 @@
 // after its arguments were accepted (HTTP error replies, malformed replies,
 // transport failures), with one stable code so callers branch on fields.
 import { GatehouseError, type GatehouseErrorCode } from '../session/errors.js';
-import type { TaskMessage } from '../tasks/engine.js';
+import type { TaskMessage } from '../tasks/response.js';
+import type { AdminApiErrorCode, AdminClientErrorCode } from './api-error-codes.js';
 
 /**
  * `status` is the HTTP status, or 0 when no reply arrived (then `apiCode` is
  * `timeout`, `connection_failed` or `tls_failed`). `apiCode` is the server's
- * stable `error.code`, or `bad_response` for a reply that breaks the contract.
+ * stable `error.code` (docs/admin.md, "Errors"), `bad_response` for a reply
+ * that breaks the contract, or `http_<status>` for an error reply without a
+ * code this client knows.
  */
 export class AdminApiError extends GatehouseError {
   readonly status: number;
-  readonly apiCode: string;
+  readonly apiCode: AdminApiErrorCode | AdminClientErrorCode;
   readonly messages: TaskMessage[];
   /** From Retry-After on 429 (locked out), in seconds. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, apiCode: string, message: string, options: { messages?: TaskMessage[]; retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(status: number, apiCode: AdminApiErrorCode | AdminClientErrorCode, message: string, options: { messages?: TaskMessage[]; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super('ERR_GH_ADMIN_API', message);
     this.status = status;
     this.apiCode = apiCode;

@@ -103,6 +103,11 @@ function errorFromReply(status: number, text: string, retryAfter: string | undef
     const { error, messages } = parsed.data;
     return new AdminApiError(status, error.code, error.message, { ...options, messages: messages ?? [] });
   }
+  const loose = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (typeof loose?.code === 'string' && typeof loose.message === 'string') {
+    // A code (or message ID) this client does not know: keep the server's words, type the code by status.
+    return new AdminApiError(status, `http_${status}`, `${method} ${path}: HTTP ${status} ${loose.code.slice(0, 64)}: ${loose.message.slice(0, 500)}`, options);
+  }
   const hint = status === 401 ? ' (authentication failed)' : status === 403 ? ' (not authorized)' : status === 429 ? ' (locked out; retry later)' : '';
   return new AdminApiError(status, `http_${status}`, `${method} ${path}: HTTP ${status}${hint}, with no error body in the contract's shape`, options);
 }

@@ -3,9 +3,14 @@
 // in client.ts, never a TypeError deep in a caller. Objects are not strict:
 // a newer server may add fields.
 import { z } from 'zod';
+import { AUTH_METHODS } from '../session/reasons.js';
+import { ADMIN_PLANE_MESSAGE_IDS, TASK_MESSAGE_IDS } from '../tasks/message-ids.js';
+import { ADMIN_ACTIONS, AUTHN_METHODS, SCOPES, SYSTEM_PRIVILEGES } from './acl.js';
+import { ADMIN_API_ERROR_CODES } from './api-error-codes.js';
 
 export const taskMessageSchema = z.object({
-  id: z.string(),
+  // Server and client ship together: an ID outside the catalogue breaks the contract.
+  id: z.enum([...TASK_MESSAGE_IDS, ...ADMIN_PLANE_MESSAGE_IDS]),
   code: z.number().int().min(0).max(0xffffffff),
   severity: z.enum(['info', 'warning', 'error']),
   text: z.string(),
@@ -19,9 +24,15 @@ export const taskResponseSchema = z.object({
 
 export const whoamiSchema = z.object({
   principal: z.string(),
-  method: z.string(),
+  method: z.enum(AUTHN_METHODS),
   groups: z.array(z.string()),
-  permissions: z.unknown(),
+  permissions: z.object({
+    object: z.string(),
+    acl: z.string(),
+    privileges: z.array(z.enum(SYSTEM_PRIVILEGES)),
+    scopes: z.array(z.enum(SCOPES)).nullable(),
+    actions: z.partialRecord(z.enum(ADMIN_ACTIONS), z.boolean()),
+  }),
 });
 
 export const serversSchema = z.object({ servers: z.array(z.string()) });
@@ -47,7 +58,7 @@ export const sessionListingSchema = z.object({
     loginId: z.string(),
     createdAt: time,
     lastAccessAt: time,
-    authMethod: z.string(),
+    authMethod: z.enum(AUTH_METHODS),
     refreshNeeded: z.boolean(),
   })),
 });
@@ -64,6 +75,6 @@ export const pdadminSchema = z.object({
 
 /** The error body every non-2xx reply should carry. */
 export const errorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({ code: z.enum(ADMIN_API_ERROR_CODES), message: z.string() }),
   messages: z.array(taskMessageSchema).optional(),
 });

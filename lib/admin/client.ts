@@ -12,7 +12,9 @@ import { checkLoginId, checkPattern } from '../session/checks.js';
 import { GatehouseError, InvalidArgumentError } from '../session/errors.js';
 import { checkMax, checkSessionToken } from '../tasks/quote.js';
 import type { Task } from '../tasks/command.js';
-import type { TaskMessage, TaskResponse } from '../tasks/engine.js';
+import type { TaskMessage, TaskResponse } from '../tasks/response.js';
+import type { AuthMethod } from '../session/reasons.js';
+import type { AdminAction, AuthnMethod, Scope, SystemPrivilege } from './acl.js';
 import { AdminApiError } from './client-error.js';
 import { AdminHttp } from './client-http.js';
 import {
@@ -39,9 +41,19 @@ export interface AdminClientOptions {
 
 export interface WhoAmI {
   principal: string;
-  method: string;
+  method: AuthnMethod;
   groups: string[];
-  permissions: unknown;
+  permissions: {
+    /** The protected object, /WebSEAL/<host>-<instance>/. */
+    object: string;
+    /** Permission letters held on it, e.g. `Tsl`. */
+    acl: string;
+    privileges: SystemPrivilege[];
+    /** A token's scopes; null when not narrowed. */
+    scopes: Scope[] | null;
+    /** Every task kind and admin action the server knows, and whether it is allowed. */
+    actions: Partial<Record<AdminAction, boolean>>;
+  };
 }
 
 export interface SessionJson {
@@ -51,7 +63,7 @@ export interface SessionJson {
   createdAt: string;
   /** ISO-8601. */
   lastAccessAt: string;
-  authMethod: string;
+  authMethod: AuthMethod;
   refreshNeeded: boolean;
 }
 

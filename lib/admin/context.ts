@@ -4,10 +4,11 @@
 // `started` line is durable before the action runs; if it cannot be written,
 // nothing runs and the answer is 503), and audit of the outcome.
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskMessage } from '../tasks/engine.js';
+import type { TaskSyntaxError } from '../tasks/parse.js';
 import type { TaskRunner } from '../tasks/runner.js';
 import type { SessionSource } from '../session/session-source.js';
 import { authorize, type AdminAction, type AdminPolicy } from './acl.js';
@@ -166,6 +167,6 @@ export function requireServer(ctx: RequestContext, name: string): void {
 }
 
 /** A parse error as a TaskMessage (code 0x4754nnnn, as the engine's catalogue). */
-export function parseErrorMessage(error: { messageId: string; text: string; offset: number }): TaskMessage {
+export function parseErrorMessage(error: TaskSyntaxError): TaskMessage {
   return { id: error.messageId, code: 0x47540000 + parseInt(error.messageId.slice(5, 9), 16), severity: 'error', text: `${error.text} (at byte ${error.offset}).` };
 }

@@ -3,7 +3,8 @@
 // (64 KiB, refused early from Content-Length) and checked against a zod schema.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import type { TaskMessage } from '../tasks/engine.js';
+import type { TaskMessage } from '../tasks/response.js';
+import type { AdminApiErrorCode } from './api-error-codes.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_TASK_BYTES = 4096;
@@ -11,11 +12,11 @@ export const MAX_TASK_BYTES = 4096;
 /** A reply that ends the request with an error body `{error: {code, message}, messages?}`. */
 export class HttpError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: AdminApiErrorCode;
   readonly headers: Readonly<Record<string, string>>;
   readonly messages?: readonly TaskMessage[];
 
-  constructor(status: number, code: string, message: string, options: { headers?: Record<string, string>; messages?: readonly TaskMessage[] } = {}) {
+  constructor(status: number, code: AdminApiErrorCode, message: string, options: { headers?: Record<string, string>; messages?: readonly TaskMessage[] } = {}) {
     super(message);
     this.status = status;
     this.code = code;

@@ -3,9 +3,10 @@
 // WebSEAL-compatible Administration, Admin plane), code 0x4741nnnn ("GA" and
 // the ID's four digits read as hex), severity, text. GHWAA0067E mirrors the
 // reference product's DPWAP0067E. IDs never change meaning.
-import type { TaskMessage } from '../tasks/engine.js';
+import type { AdminMessageId } from '../tasks/message-ids.js';
+import type { TaskMessage } from '../tasks/response.js';
 
-function message(id: string, severity: TaskMessage['severity'], text: string): TaskMessage {
+function message(id: AdminMessageId, severity: TaskMessage['severity'], text: string): TaskMessage {
   const digits = id.slice(5, 9);
   return Object.freeze({ id, code: 0x47410000 + parseInt(digits, 16), severity, text });
 }

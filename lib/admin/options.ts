@@ -1,7 +1,7 @@
 // options.ts -- what startAdminServer() takes. Plain TypeScript: the lead's
 // config loader maps the `admin` stanza of the config file onto it
 // (docs/admin.md, "Configuration", has the table).
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import type { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-client';
 import type { GatehouseMetrics } from '../metrics.js';
 import type { UserRegistry } from '../registry/registry.js';

@@ -18,7 +18,7 @@ import type { z } from 'zod';
 /** A task that failed (the store is unavailable, ...) is a 503 with the engine's messages. */
 function succeeded(r: TaskResponse): TaskResponse {
   if (r.ok) return r;
-  throw new HttpError(503, 'unavailable', r.messages.find((m) => m.severity === 'error')?.text ?? 'the task failed', { messages: r.messages });
+  throw new HttpError(503, 'session_store_unavailable', r.messages.find((m) => m.severity === 'error')?.text ?? 'the task failed', { messages: r.messages });
 }
 
 /** The number a message of the given ID carries (its first, or the pattern's group). */

@@ -254,4 +254,3 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export type { RouteSpec };

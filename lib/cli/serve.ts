@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { ConfigError, loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import { createLogger } from '../server/logger.js';
 import { serve, type Running } from '../server/primary.js';
 

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { configSchema, type Config } from './schema.js';
+import { configSchema } from './schema.js';
+import type { Config } from './types.js';
 import { describeIssue } from './zod-util.js';
 
 export class ConfigError extends Error {

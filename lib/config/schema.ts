@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { yesNo } from './zod-util.js';
+import type { Config, JunctionConfig } from './types.js';
 
 const seconds = (max = 10 * 365 * 86400) => z.number({ error: 'expected a number of seconds' }).int('expected whole seconds').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
 const port = z.number({ error: 'expected a port number' }).int().min(0).max(65535);
@@ -200,9 +201,14 @@ export const configSchema = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['redis'], message: 'session.dsess-enabled needs a redis section (servers, ...)' });
 });
 
-export type Config = z.infer<typeof configSchema>;
-export type RedisConfig = z.infer<typeof redisSection>;
-export type JunctionConfig = z.infer<typeof junction>;
+// The published Config is spelled out in types.ts (no zod types in the
+// declarations); these two lines fail to compile when it drifts from the
+// schema: run `npm run gen:config-types`.
+export type { Config, JunctionConfig } from './types.js';
+const configAgrees: [Config, JunctionConfig] = [{} as z.output<typeof configSchema>, {} as z.output<typeof junction>];
+const schemaAgrees: [z.output<typeof configSchema>, z.output<typeof junction>] = configAgrees;
+void schemaAgrees;
+export type RedisConfig = z.output<typeof redisSection>;
 
 function hostLabel(): string {
   return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200) || 'localhost';

@@ -16,7 +16,7 @@
 // either before the adoption (the stream's counter moved: we drop what we
 // adopted and look again) or after it (it drops the adopted entry). Either
 // way no terminated session stays in the table.
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import type { CreatedSession, NewSession, SessionCache, SessionView, ValidationResult } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
 import { DscUnavailableError } from './link.js';
@@ -100,7 +100,7 @@ export class FleetSessions {
       this.#cache.logout(sessionId);
       local = { valid: false, reason: 'unknown' };
     }
-    this.#o.logger.warn('session adoption kept racing with invalidations; refusing this request');
+    this.#o.logger.warn({}, 'session adoption kept racing with invalidations; refusing this request');
     return UNAVAILABLE;
   }
 

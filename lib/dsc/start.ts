@@ -3,7 +3,7 @@
 // table, the fleet-wide task engine, and (in the primary) the heartbeat that
 // `replica set list/show` report.
 import fs from 'node:fs';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import type { Config, RedisConfig } from '../config/schema.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine } from '../tasks/engine.js';
@@ -54,12 +54,18 @@ export async function startFleet(config: Config, cache: SessionCache, local: Tas
   const name = `gatehouse:${config.server['server-name']}:${options.role}:${process.pid}`;
   const store = SessionStore.create(redisOptions(r), r['key-prefix'], name);
   await store.open();
-  const log = logger.child({ component: 'dsc' });
+  // Every line says it is the distributed cache's (a pino logger would use child(); any Logger works).
+  const tag = (fields: Record<string, unknown>): Record<string, unknown> => ({ component: 'dsc', ...fields });
+  const log: Logger = {
+    error: (f, m) => logger.error(tag(f), m),
+    warn: (f, m) => logger.warn(tag(f), m),
+    info: (f, m) => logger.info(tag(f), m),
+  };
   const stream = new InvalidationStream(store.link.duplicate(`${name}:sub`), store.link, {
     // A user's sessions changed somewhere: drop them here; their next request asks Redis.
     user: (login) => { try { cache.terminateAllSessions(login); } catch (err) { log.warn({ err: String(err) }, 'could not apply an invalidation'); } },
     everyone: () => { cache.signOutEveryone(); },
-    resync: () => { cache.signOutEveryone(); log.warn('invalidation stream resumed: the near-cache was dropped and is refilled from Redis'); },
+    resync: () => { cache.signOutEveryone(); log.warn({}, 'invalidation stream resumed: the near-cache was dropped and is refilled from Redis'); },
     trust: (trusted, why) => log[trusted ? 'info' : 'warn']({ why }, trusted ? 'near-cache trusted' : 'near-cache not trusted: every request is checked in Redis'),
   }, { channel: store.keys.channel, probeMs: PROBE_MS, staleMs: STALE_MS });
   try {

@@ -3,8 +3,8 @@
 // `terminate session <id>`). The proxy runs it through the one task engine,
 // with the permission the junction's configuration grants, records it, and
 // never lets the header reach the browser.
-import type { Logger } from 'pino';
-import type { JunctionConfig } from '../config/schema.js';
+import type { Logger } from '../logger-type.js';
+import type { JunctionConfig } from '../config/types.js';
 import { redactTask } from '../audit/index.js';
 import { parseTask } from '../tasks/parse.js';
 import { endedBy, messageIds } from '../tasks/response-facts.js';

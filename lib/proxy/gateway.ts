@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import fs from 'node:fs';
-import type { JunctionConfig } from '../config/schema.js';
+import type { JunctionConfig } from '../config/types.js';
 import type { SessionCache, SessionView } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
 import { clearCookie, readCookie } from './cookies.js';

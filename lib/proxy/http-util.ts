@@ -1,7 +1,7 @@
 // http-util.ts -- small request helpers for the gateway's own endpoints:
 // bounded form bodies, safe local redirect targets, client addresses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 
 export class BodyError extends Error {
   constructor(readonly status: 400 | 408 | 413 | 415, message: string) { super(message); }

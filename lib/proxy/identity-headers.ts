@@ -2,7 +2,7 @@
 // `-c` (iv-user, iv-user-l, iv-groups, iv-creds), `-r` (iv-remote-address),
 // `[header-names] server-name` (iv_server_name) and `credattr{...}` headers.
 // The set of names is also what must never come from a client.
-import type { Config, JunctionConfig } from '../config/schema.js';
+import type { Config, JunctionConfig } from '../config/types.js';
 import { encodeCredential, UNAUTHENTICATED_CREDENTIAL } from './creds.js';
 import type { SessionCredential } from './credential.js';
 

@@ -3,8 +3,8 @@
 // functions a login answer needs. In a module of its own so the gateway and
 // the login paths depend on it, not on each other.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger-type.js';
+import type { Config } from '../config/types.js';
 import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';

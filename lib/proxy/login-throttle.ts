@@ -7,7 +7,7 @@
 // user names are counted alike, so a refusal never says which exist.
 import crypto from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import type { CounterFactory } from './counters.js';
 
 interface Limit {

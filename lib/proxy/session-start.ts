@@ -3,7 +3,7 @@
 // displace, global with a per-user override. The table enforces the count
 // atomically (two simultaneous logins cannot both take the last place); this
 // module decides what to do when it refuses.
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import type { ConcurrentSessionPolicy, UserRecord } from '../registry/registry.js';
 import type { CreatedSession, SessionCache } from '../session/cache.js';
 import type { AuthMethod } from '../session/reasons.js';

@@ -1,8 +1,8 @@
 // admin.ts -- maps the config file's `admin` stanza onto the admin server's
 // options and starts it in the primary process.
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import type { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-client';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import type { GatehouseMetrics } from '../metrics.js';
 import type { AdminServerOptions } from '../admin/options.js';
 import { startAdminServer } from '../admin/server.js';

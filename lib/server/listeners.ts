@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import type { Gateway } from '../proxy/gateway.js';
 
 export interface Listening {

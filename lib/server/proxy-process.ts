@@ -1,9 +1,9 @@
 // proxy-process.ts -- one proxy process (a cluster worker, or the only
 // process with --workers 0): maps the shared table the primary created,
 // opens the registry, and serves the gateway on the configured listeners.
-import type { Logger } from 'pino';
+import type { Logger } from '../logger-type.js';
 import { Registry } from 'prom-client';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import { createMetrics } from '../metrics.js';
 import { AuditLog } from '../audit/index.js';
 import { Gateway } from '../proxy/gateway.js';

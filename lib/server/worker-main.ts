@@ -2,7 +2,7 @@
 // The primary passes the validated configuration and the shared HMAC key
 // in the environment; the worker reports its listeners over IPC.
 import { serveWorkerMetrics } from '../metrics.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config/types.js';
 import { createLogger } from './logger.js';
 import { KEY_ENV, WORKER_ENV } from './primary.js';
 import { startProxyProcess } from './proxy-process.js';

@@ -6,23 +6,9 @@ import { nativeHandleOf, type SessionCache } from '../session/cache.js';
 import { InvalidArgumentError, nativeCall } from '../session/errors.js';
 import type { Task } from './command.js';
 import { checkText } from './quote.js';
+import type { TaskResponse } from './response.js';
 
-export interface TaskMessage {
-  /** Stable message ID, e.g. GHWAT0003W (catalogue in docs/tasks.md). */
-  readonly id: string;
-  /** 32-bit status code, as pdadmin shows it in hex. */
-  readonly code: number;
-  readonly severity: 'info' | 'warning' | 'error';
-  readonly text: string;
-}
-
-export interface TaskResponse {
-  /** False when any message is an error. */
-  readonly ok: boolean;
-  /** Result lines (listings, help). */
-  readonly results: readonly string[];
-  readonly messages: readonly TaskMessage[];
-}
+export type { TaskMessage, TaskResponse } from './response.js';
 
 export interface ServerIdentity {
   /** pdadmin server name `<instance>-webseald-<host>`; default `default-webseald-<hostname>`. */
@@ -65,7 +51,8 @@ export class TaskEngine {
     // The task text is not checked here: the addon passes a lone surrogate on
     // unchanged and the grammar answers GHWAT0105E, as docs/tasks.md says.
     const handle = nativeHandleOf(this.#cache);
-    return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text));
+    // The native catalogue is TASK_MESSAGE_IDS (test/message-ids.test.ts keeps the two equal).
+    return nativeCall(() => native.performTask(handle, this.serverName, this.sessionServerName, this.replicaSet, server, text)) as TaskResponse;
   }
 
   /** `performTask(server, task)`: run() in the argument order of ivadmin_server_performtask. */

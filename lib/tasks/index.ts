@@ -4,4 +4,7 @@ export type { ParsedTask, TaskSyntaxError } from './parse.js';
 export type { Task, TaskCommand, TaskKind } from './command.js';
 export { quoteUserId } from './quote.js';
 export { TaskEngine } from './engine.js';
-export type { TaskResponse, TaskMessage, ServerIdentity } from './engine.js';
+export type { ServerIdentity } from './engine.js';
+export type { TaskResponse, TaskMessage } from './response.js';
+export { TASK_MESSAGE_IDS, TASK_PARSE_ERROR_IDS, ADMIN_PLANE_MESSAGE_IDS } from './message-ids.js';
+export type { TaskMessageId, TaskParseErrorId, AdminMessageId, MessageId } from './message-ids.js';

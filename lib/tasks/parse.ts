@@ -3,10 +3,11 @@
 import { native } from '../native.js';
 import { InvalidArgumentError } from '../session/errors.js';
 import type { TaskCommand } from './command.js';
+import type { TaskParseErrorId } from './message-ids.js';
 
 export interface TaskSyntaxError {
   /** Stable message ID, e.g. GHWAT0104E (see docs/tasks.md). */
-  readonly messageId: string;
+  readonly messageId: TaskParseErrorId;
   readonly text: string;
   /** Byte offset in the UTF-8 input where the problem was found. */
   readonly offset: number;
