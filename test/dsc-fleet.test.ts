@@ -48,7 +48,7 @@ async function check(h: Host, sid: string): Promise<string> {
   return r.valid ? 'valid' : r.reason;
 }
 
-async function until(what: () => Promise<boolean> | boolean, ms = 3000): Promise<number> {
+async function until(what: () => Promise<boolean> | boolean, ms = 15_000): Promise<number> {
   const start = Date.now();
   while (!(await what())) {
     if (Date.now() - start > ms) throw new Error('condition not reached in time');
@@ -110,7 +110,6 @@ test('terminate session, logout, refresh and sign-out-everyone hold fleet-wide',
 
     // refresh all_sessions: the next request on any host reports refreshNeeded.
     t.is(await a.fleet.store.refreshAll('dave', Date.now()), 1);
-    await until(() => !b.cache.validate(s3.session.sessionId).valid || b.cache.validate(s3.session.sessionId).valid === false);
     await until(async () => {
       const local = b.cache.validate(s3.session.sessionId);
       const r = local.valid && b.fleet.trusted ? local : await b.fleet.resolve(s3.session.sessionId, local);
@@ -182,28 +181,28 @@ test('faults: a cut invalidation stream, a killed Redis and a Redis restarted em
 
     // Cut only the subscriptions: B distrusts its near-cache at once, and resyncs when they are back.
     await redis.cli('CLIENT', 'KILL', 'TYPE', 'pubsub');
-    await until(() => !b.fleet.trusted || b.fleet.stream.applied > 0, 1000);
-    await until(() => b.fleet.trusted, 3000);
+    await until(() => !b.fleet.trusted || b.fleet.stream.applied > 0, 15_000);
+    await until(() => b.fleet.trusted, 15_000);
     t.is(await check(b, sid), 'valid', 're-adopted after the resync');
 
     // SIGSTOP: commands time out, so an unknown session is refused (fail closed), not waited for.
     redis.signal('SIGSTOP');
     const other = crypto.randomBytes(24).toString('base64url');
     t.is(await check(b, other), 'unavailable');
-    await until(() => !b.fleet.trusted, 2000);
+    await until(() => !b.fleet.trusted, 15_000);
     t.is(await check(b, sid), 'unavailable', 'while the stream is stale even a known session is checked, and refused');
     redis.signal('SIGCONT');
-    await until(async () => (await check(b, sid)) === 'valid', 5000);
+    await until(async () => (await check(b, sid)) === 'valid', 15_000);
 
     // SIGKILL and restart empty: every session is gone; hosts resume by themselves.
     redis.signal('SIGKILL');
-    await until(async () => (await check(a, sid)) === 'unavailable', 3000);
+    await until(async () => (await check(a, sid)) === 'unavailable', 15_000);
     t.is((await login(a, 'frank')).kind, 'unavailable', 'no login while the store is down');
     t.is(a.cache.countSessions('frank').count, 0, 'the refused login left nothing behind');
     await redis.start();
-    await until(async () => (await check(a, sid)) === 'unknown', 8000);
+    await until(async () => (await check(a, sid)) === 'unknown', 15_000);
     t.is(await check(b, sid), 'unknown');
-    await until(async () => (await login(b, 'frank')).kind === 'started', 5000);
+    await until(async () => (await login(b, 'frank')).kind === 'started', 15_000);
   } finally {
     for (const h of [a, b]) await h.close();
     await redis.stop();

@@ -21,6 +21,7 @@ import type { CreatedSession, NewSession, SessionCache, SessionView, ValidationR
 import type { InvalidReason } from '../session/reasons.js';
 import { DscUnavailableError } from './link.js';
 import type { InvalidationStream } from './invalidations.js';
+import type { DscMetrics } from './metrics.js';
 import { FLEET_USID_ATTRIBUTE, fleetUserSessionId } from './fleet-usid.js';
 import type { FleetSession, SessionStore } from './store.js';
 
@@ -38,6 +39,7 @@ export interface FleetOptions {
   lastAccessUpdateMs: number;
   logger: Logger;
   now?: () => number;
+  metrics?: DscMetrics;
 }
 
 const UNAVAILABLE = Object.freeze({ valid: false as const, reason: 'unavailable' as const });
@@ -83,8 +85,10 @@ export class FleetSessions {
       try {
         verdict = await this.#store.lookup(sessionId, this.#now());
       } catch (err) {
+        this.#o.metrics?.lookup('unavailable');
         return this.#outage(err, 'lookup');
       }
+      this.#o.metrics?.lookup(verdict.state);
       if (verdict.state === 'invalid') {
         if (local.valid) this.#cache.logout(sessionId);  // the fleet ended it while we were not listening
         return { valid: false, reason: verdict.reason };

@@ -12,6 +12,7 @@ import { FleetSessions } from './fleet.js';
 import { FleetTaskEngine } from './fleet-tasks.js';
 import { InvalidationStream } from './invalidations.js';
 import type { RedisOptions } from './link.js';
+import type { DscMetrics } from './metrics.js';
 import { matchingUsers } from './pattern.js';
 import { SessionStore, type FleetSession } from './store.js';
 
@@ -49,7 +50,8 @@ export function redisOptions(r: RedisConfig): RedisOptions {
 }
 
 export async function startFleet(config: Config, cache: SessionCache, local: TaskEngine, logger: Logger,
-  options: { heartbeat: boolean; role: string }): Promise<RunningFleet> {
+  options: { heartbeat: boolean; role: string; metrics?: DscMetrics }): Promise<RunningFleet> {
+  const m = options.metrics;
   const r = config.redis!;
   const name = `gatehouse:${config.server['server-name']}:${options.role}:${process.pid}`;
   const store = SessionStore.create(redisOptions(r), r['key-prefix'], name);
@@ -63,10 +65,20 @@ export async function startFleet(config: Config, cache: SessionCache, local: Tas
   };
   const stream = new InvalidationStream(store.link.duplicate(`${name}:sub`), store.link, {
     // A user's sessions changed somewhere: drop them here; their next request asks Redis.
-    user: (login) => { try { cache.terminateAllSessions(login); } catch (err) { log.warn({ err: String(err) }, 'could not apply an invalidation'); } },
-    everyone: () => { cache.signOutEveryone(); },
-    resync: () => { cache.signOutEveryone(); log.warn({}, 'invalidation stream resumed: the near-cache was dropped and is refilled from Redis'); },
-    trust: (trusted, why) => log[trusted ? 'info' : 'warn']({ why }, trusted ? 'near-cache trusted' : 'near-cache not trusted: every request is checked in Redis'),
+    user: (login) => {
+      m?.invalidation('user');
+      try { cache.terminateAllSessions(login); } catch (err) { log.warn({ err: String(err) }, 'could not apply an invalidation'); }
+    },
+    everyone: () => { m?.invalidation('everyone'); cache.signOutEveryone(); },
+    resync: () => {
+      m?.invalidation('resync');
+      cache.signOutEveryone();
+      log.warn({}, 'invalidation stream resumed: the near-cache was dropped and is refilled from Redis');
+    },
+    trust: (trusted, why) => {
+      m?.trusted(trusted);
+      log[trusted ? 'info' : 'warn']({ why }, trusted ? 'near-cache trusted' : 'near-cache not trusted: every request is checked in Redis');
+    },
   }, { channel: store.keys.channel, probeMs: PROBE_MS, staleMs: STALE_MS });
   try {
     await stream.start();
@@ -78,6 +90,7 @@ export async function startFleet(config: Config, cache: SessionCache, local: Tas
     serverName: config.server['server-name'],
     lastAccessUpdateMs: config.session['dsess-last-access-update-interval'] * 1000,
     logger: log,
+    ...(m !== undefined ? { metrics: m } : {}),
   });
   const engine = new FleetTaskEngine(local, store, cache);
   let beat: NodeJS.Timeout | undefined;

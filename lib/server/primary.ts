@@ -55,10 +55,12 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     lock.release();
     throw err;
   }
+  const metricsRegistry = new Registry();
   let fleet: RunningFleet | undefined;
   try {
     // With dsess-enabled the primary joins the fleet too: its admin plane acts fleet-wide, and it heartbeats.
-    fleet = await joinFleet(config, cache, logger, 'primary');
+    // Its metrics are the proxy's when it serves requests itself (workers 0); workers report their own.
+    fleet = await joinFleet(config, cache, logger, 'primary', config.server.workers === 0 ? metricsRegistry : undefined);
   } catch (err) {
     registry.close();
     cache.close();
@@ -67,7 +69,6 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     throw err;
   }
   const engine = fleet?.engine ?? engineFor(cache, config);
-  const metricsRegistry = new Registry();
   const metrics = createMetrics(metricsRegistry, { only: 'admin', cache });
   const workerCount = config.server.workers;
 

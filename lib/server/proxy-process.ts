@@ -43,10 +43,13 @@ export interface ProxyProcessOptions {
 }
 
 /** Joins the fleet when session.dsess-enabled (the Redis client is loaded only then). */
-export async function joinFleet(config: Config, cache: SessionCache, logger: Logger, role: 'primary' | 'worker'): Promise<RunningFleet | undefined> {
+export async function joinFleet(config: Config, cache: SessionCache, logger: Logger, role: 'primary' | 'worker',
+  metricsRegistry?: Registry): Promise<RunningFleet | undefined> {
   if (!config.session['dsess-enabled']) return undefined;
-  const { startFleet } = await import('../dsc/start.js');
-  return startFleet(config, cache, engineFor(cache, config), logger, { heartbeat: role === 'primary', role });
+  const [{ startFleet }, { dscMetrics }] = await Promise.all([import('../dsc/start.js'), import('../dsc/metrics.js')]);
+  return startFleet(config, cache, engineFor(cache, config), logger, {
+    heartbeat: role === 'primary', role, ...(metricsRegistry ? { metrics: dscMetrics(metricsRegistry) } : {}),
+  });
 }
 
 export async function startProxyProcess(config: Config, options: ProxyProcessOptions): Promise<ProxyProcess> {
@@ -64,7 +67,7 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
   const ownFleet = options.fleet === undefined;
   let fleet: RunningFleet | undefined;
   try {
-    fleet = options.fleet ?? await joinFleet(config, cache, logger, 'worker');
+    fleet = options.fleet ?? await joinFleet(config, cache, logger, 'worker', metricsRegistry);
   } catch (err) {
     if (ownRegistry) registry.close();
     cache.close();
