@@ -206,6 +206,17 @@ test.serial('displacement (max-concurrent-web-sessions displace): a login on C, 
   await refused(first, 'displaced');
 });
 
+test.serial('POST /isam/pdadmin on B (the door of gatehouse admin and the ivadminapi.h library) terminates fleet-wide', async (t) => {
+  const a = await loggedIn('pat1', 0);
+  const onC = on(2, a);
+  t.is((await onC.fetch('/app/x')).status, 200);
+  const r = await admin(1, 'POST', '/isam/pdadmin', { commands: ['server task default-webseald-hostB terminate all_sessions pat1'] });
+  t.is(r.status, 200, JSON.stringify(r.json));
+  t.regex(r.json.result, /GHWAT0002I 1 session\(s\) of user pat1 terminated/);
+  await refused(a, 'all_sessions_terminated');
+  await refused(onC, 'all_sessions_terminated');
+});
+
 test.serial('the EAI header on host A ends the user\'s sessions on every host', async (t) => {
   const b = await loggedIn('hank', 1);
   const onC = on(2, b);
