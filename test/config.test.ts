@@ -5,6 +5,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -55,8 +56,9 @@ interface BadCase {
 }
 
 const BAD: BadCase[] = [
-  { title: 'an unknown key', content: (c) => { c['session'] = { timeuot: 60 }; }, expect: [/^session: unknown key 'timeuot'$/] },
-  { title: 'an unknown stanza', content: (c) => { c['sesion'] = {}; }, expect: [/^\(top level\): unknown key 'sesion'$/] },
+  { title: 'an unknown key', content: (c) => { c['session'] = { timeuot: 60 }; }, expect: [/^session: unknown key 'timeuot'; did you mean 'timeout'\?$/] },
+  { title: 'an unknown stanza', content: (c) => { c['sesion'] = {}; }, expect: [/^\(top level\): unknown key 'sesion'; did you mean 'session'\?$/] },
+  { title: 'an unknown key nothing is near', content: (c) => { c['session'] = { colour: 'blue' }; }, expect: [/^session: unknown key 'colour'$/] },
   { title: 'a wrong type', content: (c) => { c['session'] = { timeout: 'an hour' }; }, expect: [/^session\.timeout: expected a number of seconds$/] },
   { title: 'a bad junction point', content: (c) => { c['junctions']['/bad point'] = { servers: ['http://127.0.0.1:8082'] }; }, expect: [/^junctions\["\/bad point"\]: a junction point is/] },
   { title: 'a junction point without its slash', content: (c) => { c['junctions']['app2'] = { servers: ['http://127.0.0.1:8082'] }; }, expect: [/^junctions\.app2: a junction point is/] },
@@ -66,11 +68,11 @@ const BAD: BadCase[] = [
   { title: 'a fractional timeout', content: (c) => { c['session'] = { timeout: 1.5 }; }, expect: [/^session\.timeout: expected whole seconds$/] },
   { title: 'a bad yes/no', content: (c) => { c['session'] = { 'logout-remove-cookie': 'maybe' }; }, expect: [/^session\.logout-remove-cookie: expected yes or no$/] },
   { title: 'a missing registry', content: (c) => { delete c['registry']; }, expect: [/^registry: is required/] },
-  { title: 'a YAML syntax error', content: 'session: { timeout: 60\njunctions: [\n', expect: [/^syntax: /] },
+  { title: 'a YAML syntax error', content: 'session: { timeout: 60\njunctions: [\n', expect: [/^syntax: .*\(line \d+, column \d+\)/] },
   { title: 'a duplicate key', content: 'registry: { file: a.yaml }\nregistry: { file: b.yaml }\njunctions: { /app: { servers: ["http://127.0.0.1:1"] } }\n', expect: [/^syntax: .*[Mm]ap keys must be unique/] },
   { title: 'a missing file', content: null, expect: [/^cannot read the file: .*ENOENT/] },
   { title: 'an empty file', content: '', expect: [/^junctions: is required/, /^registry: is required/] },
-  { title: 'a file that is not a mapping', content: '- junctions\n- registry\n', expect: [/^\(top level\): /] },
+  { title: 'a file that is not a mapping', content: '- junctions\n- registry\n', expect: [/^not a Gatehouse config: expected a mapping with junctions and registry.*, found a list$/] },
   { title: 'empty junctions', content: (c) => { c['junctions'] = {}; }, expect: [/^junctions: at least one junction is needed$/] },
   { title: 'a junction without servers', content: (c) => { c['junctions']['/app'].servers = []; }, expect: [/^junctions\["\/app"\]\.servers: a junction needs at least one server$/] },
   { title: 'a bad header name', content: (c) => { c['header-names'] = { 'server-name': 'iv server name' }; }, expect: [/^header-names\.server-name: header names are/] },
@@ -102,6 +104,64 @@ for (const c of BAD) {
     for (const re of c.expect) t.true(problems.some((p) => re.test(p)), `${re} in ${JSON.stringify(problems)}`);
   });
 }
+
+// ---------------------------------------------------------------- how problems read
+
+test('a YAML syntax error shows the offending line with a caret under the column', (t) => {
+  const problems = problemsOf(writeConfig('registry: { file: users.yaml }\nsession:\n  timeout: [60\n  inactive-timeout: 600\njunctions: {}\n'));
+  t.is(problems.length, 1, JSON.stringify(problems));
+  const lines = problems[0]!.split('\n');
+  const m = /^syntax: .* \(line (\d+), column (\d+)\)/.exec(lines[0]!);
+  t.truthy(m, lines[0]);
+  const [line, col] = [Number(m![1]), Number(m![2])];
+  const marked = lines.find((l) => l.startsWith('>'))!;
+  t.regex(marked, new RegExp(`^> ${line} \\| `), 'the frame marks the reported line');
+  const caret = lines[lines.indexOf(marked) + 1]!;
+  t.is(caret.indexOf('^') - caret.indexOf('|') - 2, col - 1, `caret under column ${col}:\n${problems[0]}`);
+});
+
+test('a misplaced key inside a list or a union names the nearest key of that level', (t) => {
+  const cases: Array<[(c: Raw) => void, RegExp]> = [
+    [(c) => { c['junctions']['/app']['strip-piont'] = 'no'; }, /^junctions\["\/app"\]: unknown key 'strip-piont'; did you mean 'strip-point'\?$/],
+    [(c) => { c['listen'] = { htp: { port: 1 } }; }, /^listen: unknown key 'htp'; did you mean 'http'\?$/],
+    [(c) => { c['listen'] = { http: { host: '127.0.0.1', prot: 1 } }; }, /^listen\.http: unknown key 'prot'; did you mean 'port'\?$/],
+    [(c) => { c['admin'] = { tls: { cert: 'c.pem', kye: 'k.pem' } }; }, /^admin\.tls: unknown key 'kye'; did you mean 'key'\?$/],
+    [(c) => { c['server']['Workers'] = 2; }, /^server: unknown key 'Workers'; did you mean 'workers'\?$/],
+  ];
+  for (const [edit, re] of cases) {
+    const tree = valid();
+    edit(tree);
+    const problems = problemsOf(writeConfig(tree));
+    t.true(problems.some((p) => re.test(p)), `${re} in ${JSON.stringify(problems)}`);
+  }
+});
+
+test('a file that is no Gatehouse config is refused in one line, not a problem per key', (t) => {
+  const foreign: Array<[string, string | Buffer, RegExp]> = [
+    ['a JSON array', '[1, 2, 3]', /found a list$/],
+    ['a PNG image', Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256))]), /found a binary file$/],
+    ['a passwd file', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n', /found plain text$/],
+    ['a number', '42\n', /found a number$/],
+    ['a package.json', JSON.stringify({ name: 'x', version: '1.0.0', description: 'y', type: 'module', scripts: {}, dependencies: {} }), /none of its keys \('name', 'version', 'description', 'type', \.\.\. \(6 keys\)\) is a Gatehouse section$/],
+  ];
+  for (const [what, content, re] of foreign) {
+    const file = path.join(dir, `foreign-${fileCounter++}`);
+    fs.writeFileSync(file, content);
+    const problems = problemsOf(file);
+    t.is(problems.length, 1, `${what}: ${JSON.stringify(problems)}`);
+    t.regex(problems[0]!, /^not a Gatehouse config: expected a mapping with junctions and registry/, what);
+    t.regex(problems[0]!, re, what);
+  }
+});
+
+test('a Markdown file gives its first syntax error and a count, not one line per error', (t) => {
+  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const problems = problemsOf(writeConfig(readme));
+  t.is(problems.length, 1, JSON.stringify(problems));
+  const text = problems[0]!;
+  t.true(text.split('\n').length <= 8, text);
+  t.regex(text, /\(and \d+ more syntax errors? after it\)$/);
+});
 
 test('the reference says session cookie names must be unique: the same name for HTTP and HTTPS is refused', (t) => {
   // With one name for both, an HTTPS session cookie would be read over plain HTTP.
@@ -241,4 +301,54 @@ test('a registry file that does not exist: serve fails naming the file and leave
   // A failed start must clean up after itself like a stopped one does.
   t.false(SessionCache.unlink(table), 'the shared-memory table was left behind');
   t.false(fs.existsSync(path.join(stateDir, `${table}.pid`)), 'the PID file was left behind');
+});
+
+// ---------------------------------------------------------------- serve --check
+
+test('serve --check: a good configuration is OK (exit 0) and nothing is started, bound or created', async (t) => {
+  const held = await new Promise<net.Server>((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => resolve(s)); });
+  try {
+    const port = (held.address() as net.AddressInfo).port;
+    const table = `gh-cfg-${process.pid}-check`;
+    const stateDir = path.join(dir, 'state-check-never-made');
+    const tree = valid();
+    tree['server'] = { ...tree['server'], 'table-name': table, 'state-dir': stateDir };
+    // The port is taken: a check that bound it would fail.
+    tree['listen'] = { http: { host: '127.0.0.1', port } };
+    tree['admin'] = { port, tls: 'generate' };
+    fs.writeFileSync(path.join(dir, 'users.yaml'), 'users: {}\n');
+    const file = writeConfig(tree);
+    const r = await serve(['--check', '--config', file]);
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, `gatehouse serve: ${file}: configuration OK\n`);
+    t.is(r.stderr, '');
+    t.false(fs.existsSync(stateDir), 'the state dir was created');
+    t.false(SessionCache.unlink(table), 'a session table was created');
+  } finally {
+    held.close();
+  }
+});
+
+test('serve --check: every file serve would fail on is named by its key (exit 1)', async (t) => {
+  const tree = valid();
+  fs.writeFileSync(path.join(dir, 'not-a-pem.txt'), 'hello\n');
+  tree['listen'] = { http: false, https: { port: 0, cert: 'missing-cert.pem', key: 'missing-key.pem' } };
+  tree['acnt-mgt'] = { templates: 'no-such-templates' };
+  tree['registry'] = { file: 'no-such-users.yaml' };
+  tree['junctions']['/app']['ca-file'] = 'not-a-pem.txt';
+  tree['admin'] = { enabled: 'yes', tls: { cert: 'not-a-pem.txt', key: 'not-a-pem.txt' }, policy: 'not-a-pem.txt', 'client-certificates': { ca: 'no-such-ca.pem', principals: {} } };
+  const r = await serve(['--check', '--config', writeConfig(tree)]);
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /: configuration not OK\n/);
+  for (const key of ['acnt-mgt.templates', 'registry.file', 'listen.https', 'junctions["/app"].ca-file', 'admin.tls', 'admin.client-certificates.ca', 'admin.policy'])
+    t.true(r.stderr.includes(`\n  - ${key}: `), `${key} in ${r.stderr}`);
+  t.notRegex(r.stdout, /OK/);
+});
+
+test('serve --check: a configuration with schema problems exits 1 with them', async (t) => {
+  const tree = valid();
+  tree['session'] = { timeuot: 5 };
+  const r = await serve(['--check', '--config', writeConfig(tree)]);
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /session: unknown key 'timeuot'; did you mean 'timeout'\?/);
 });

@@ -27,6 +27,7 @@ import { checkDomain } from './pdadmin.js';
 import { lookupRoute, routeId, type RouteSpec } from './routes.js';
 import type { PdadminRequest } from './schemas.js';
 import { tlsMaterial } from './tls.js';
+import { ListenError } from '../net/listen-error.js';
 import type { z } from 'zod';
 import { tableSessions } from '../session/session-source.js';
 
@@ -205,8 +206,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   server.keepAliveTimeout = 5_000;
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+      const fail = (err: Error): void => reject(new ListenError('admin', host, port, err));
+      server.once('error', fail);
+      server.listen(port, host, () => { server.off('error', fail); resolve(); });
     });
   } catch (err) {
     await audit.close();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // main.ts -- the `gatehouse` command: serve the proxy, run the demo, manage
 // users, tokens and session tables, and administer a running server.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SessionCache, GatehouseError } from '../index.js';
 import { formatStats } from './format.js';
@@ -8,9 +9,13 @@ import { runTableDemo } from './table-demo.js';
 
 const USAGE = `usage: gatehouse <command> [options]
 
+       gatehouse --version | --help
+
 commands:
-  serve --config <file> [--workers N]   run the reverse proxy and the admin listener (docs/proxy.md)
-  demo                          the proxy with a demo back-end and demo users (what npm start runs)
+  serve --config <file> [--workers N] [--check]
+                                run the reverse proxy and the admin listener (docs/proxy.md);
+                                --check validates the configuration and exits
+  demo [--port N]               the proxy with a demo back-end and demo users (what npm start runs)
   user <create|modify|delete|list|show> ...   the file user registry (gatehouse user --help)
   token <create|list|revoke> ...              admin API tokens (gatehouse token --help)
   admin [command ...]           pdadmin-style admin shell / one-shot commands (gatehouse admin --help)
@@ -39,9 +44,9 @@ function main(argv: string[]): void {
     },
   });
   const [command, sub, name] = positionals;
-  if (values.help || command === undefined) { process.stdout.write(USAGE); return; }
+  if (values.help) { process.stdout.write(USAGE); return; }
   if (command === 'table' && sub === 'demo') { runTableDemo(); return; }
-  if (command !== 'table' || sub === undefined || name === undefined) fail(`unknown command\n${USAGE}`);
+  if (command !== 'table' || sub === undefined || name === undefined) fail(`incomplete table command\n${USAGE}`);
   const number = (s: string, what: string): number => {
     if (!/^\d+$/.test(s)) fail(`--${what} must be a whole number, got '${s}'`);
     return Number(s);
@@ -85,19 +90,40 @@ function main(argv: string[]): void {
 // use so `gatehouse user list` does not load the proxy.
 const ASYNC_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: async (argv) => (await import('./serve.js')).runServe(argv),
-  demo: async () => (await import('../server/demo.js')).runDemo(),
+  demo: async (argv) => (await import('./demo.js')).runDemoCommand(argv),
   user: async (argv) => (await import('./user.js')).runUserCommand(argv),
   token: async (argv) => (await import('./token.js')).runTokenCommand(argv),
   admin: async (argv) => (await import('./admin.js')).runAdminCommand(argv),
 };
 
+/** The version in the package.json next to dist/ (three levels up from dist/lib/cli/main.js). */
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
+}
+
+// `gatehouse ... | head`: a reader that stops reading is not an error. The rest of the output
+// is dropped and the command finishes normally (so a table it made is still removed).
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err; });
+
 const argv = process.argv.slice(2);
-const run = argv[0] === undefined ? undefined : ASYNC_COMMANDS[argv[0]];
-if (run !== undefined) {
+const first = argv[0];
+const run = first === undefined ? undefined : ASYNC_COMMANDS[first];
+if (first === undefined) {
+  process.stderr.write(USAGE);
+  process.exitCode = 2;
+} else if (first === '--version' || first === '-V') {
+  process.stdout.write(`gatehouse ${version()}\n`);
+} else if (first === '--help' || first === '-h' || first === 'help') {
+  process.stdout.write(USAGE);
+} else if (run !== undefined) {
   run(argv.slice(1)).then((code) => { process.exitCode = code; }, (err: unknown) => {
     process.stderr.write(`gatehouse: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });
+} else if (first !== 'table') {
+  fail(`unknown command '${first}'\n${USAGE}`);
 } else try {
   main(argv);
 } catch (err) {

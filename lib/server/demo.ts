@@ -38,13 +38,13 @@ async function demoRegistry(dir: string): Promise<Record<string, string>> {
   return passwords;
 }
 
-export async function runDemo(io: { stdout: Writable; stderr: Writable } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runDemo(io: { stdout: Writable; stderr: Writable } = { stdout: process.stdout, stderr: process.stderr }, ports: { port?: number; adminPort?: number } = {}): Promise<number> {
   const dir = process.env['GATEHOUSE_DEMO_DIR'] ?? path.join(os.tmpdir(), `gatehouse-demo-${os.userInfo().uid}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const passwords = await demoRegistry(dir);
   const backend = await startDemoBackend();
-  const port = Number(process.env['GATEHOUSE_PORT'] ?? 8080);
-  const adminPort = Number(process.env['GATEHOUSE_ADMIN_PORT'] ?? 7135);
+  const port = ports.port ?? Number(process.env['GATEHOUSE_PORT'] ?? 8080);
+  const adminPort = ports.adminPort ?? Number(process.env['GATEHOUSE_ADMIN_PORT'] ?? 7135);
   const config = parseConfig({
     server: { 'server-name': 'demo-default', 'pdadmin-server-name': 'default-webseald-demo', 'state-dir': dir, workers: Math.min(2, os.availableParallelism()) },
     listen: { http: { host: '127.0.0.1', port } },

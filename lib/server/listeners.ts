@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
 import type { Gateway } from '../proxy/gateway.js';
+import { ListenError } from '../net/listen-error.js';
 
 export interface Listening {
   http?: string;
@@ -16,11 +17,12 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-function listen(server: http.Server, host: string, port: number): Promise<number> {
+function listen(server: http.Server, name: string, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: Error): void => reject(new ListenError(name, host, port, err));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });
@@ -89,7 +91,7 @@ export async function startListeners(config: Config, gateway: Gateway): Promise<
       s.on('upgrade', gateway.upgrade);
       tune(s, lim);
       servers.push(s);
-      out.http = urlOf('http', config.listen.http.host, await listen(s, config.listen.http.host, config.listen.http.port));
+      out.http = urlOf('http', config.listen.http.host, await listen(s, 'proxy http', config.listen.http.host, config.listen.http.port));
     }
     if (config.listen.https !== false) {
       const t = config.listen.https;
@@ -97,7 +99,7 @@ export async function startListeners(config: Config, gateway: Gateway): Promise<
       s.on('upgrade', gateway.upgrade);
       tune(s, lim);
       servers.push(s);
-      out.https = urlOf('https', t.host, await listen(s, t.host, t.port));
+      out.https = urlOf('https', t.host, await listen(s, 'proxy https', t.host, t.port));
     }
   } catch (err) {
     await out.close();

@@ -157,6 +157,10 @@ class Workers {
   #fork(): Promise<{ http?: string; https?: string }> {
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(this.#config), [KEY_ENV]: this.#key.toString('hex') });
     this.#live.add(worker);
+    worker.once('exit', () => this.#live.delete(worker));
+    // A send to a worker whose IPC channel has closed (it failed, or died) fails with EPIPE, emitted
+    // here; unhandled, it would crash the primary. The worker's exit is handled on its own.
+    worker.on('error', (err) => this.#log.warn({ err, pid: worker.process.pid }, 'proxy worker IPC channel failed'));
     return new Promise((resolve, reject) => {
       const onMessage = (m: { type?: string; http?: string; https?: string; error?: string }): void => {
         if (m?.type === 'gatehouse:listening') { cleanup(); resolve({ http: m.http, https: m.https }); }
@@ -172,9 +176,12 @@ class Workers {
   async stop(): Promise<void> {
     this.#stopping = true;
     await Promise.all([...this.#live].map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) { resolve(); return; }
       const t = setTimeout(() => { w.process.kill('SIGKILL'); }, 10_000);
       w.once('exit', () => { clearTimeout(t); resolve(); });
-      w.send({ type: 'gatehouse:stop' });
+      // A worker that failed to start has already disconnected: it cannot be told, only signalled.
+      if (w.isConnected()) w.send({ type: 'gatehouse:stop' }, (err: Error | null) => { if (err) w.process.kill('SIGTERM'); });
+      else w.process.kill('SIGTERM');
     })));
   }
 }
