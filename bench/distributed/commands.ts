@@ -6,7 +6,7 @@
 // background: a probe PUBLISH every 250 ms per process, a heartbeat every
 // 5 s from the primary), which is subtracted.
 //
-//   node dist/bench/distributed/commands.js [--requests 10000] [--quick] [--out file]
+//   node dist/bench/distributed/commands.js [--requests 5000] [--quick] [--out file]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +21,8 @@ import { BACKEND_BODY, BENCH_PATH } from '../proxy/protocol.js';
 import { sharedRedis, type BenchRedis } from '../proxy/redis.js';
 import { commandsPerRequest, parseInfo, type CommandReading, type PerRequest } from './stats.js';
 
-const USAGE = `usage: node dist/bench/distributed/commands.js [--requests 10000] [--quick] [--out file]
-  --requests N   authenticated requests measured per contestant (default 10000; --quick: 2000)
+const USAGE = `usage: node dist/bench/distributed/commands.js [--requests 5000] [--quick] [--out file]
+  --requests N   authenticated requests measured per contestant (default 5000; --quick: 2000)
   --out file     results JSON (default bench/results/commands-<date>.json)
 `;
 const CONNECTIONS = 10;
@@ -91,7 +91,7 @@ export function markdown(results: readonly Result[]): string {
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { requests: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
   if (values.help) { process.stdout.write(USAGE); return 0; }
-  const arg = values.requests ?? (values.quick ? '2000' : '10000');
+  const arg = values.requests ?? (values.quick ? '2000' : '5000');
   if (!/^\d+$/.test(arg) || Number(arg) < 1 || Number(arg) > 10_000_000) { say(`--requests must be a whole number from 1, got '${arg}'\n${USAGE}`); return 2; }
   const requests = Number(arg);
   const root = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));

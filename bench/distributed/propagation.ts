@@ -12,7 +12,10 @@
 // Resolution: a poll is one request to B, so the figure is at least one
 // refused request's round trip (B asks Redis about a session it no longer
 // holds). The served round trip (a request B answers from its near-cache) is
-// measured too and reported beside it.
+// measured too and reported beside it, and so is the moment the termination's
+// invalidation message reaches a subscriber in this process (the same
+// channel B listens on), relative to the admin call's return: the
+// propagation itself, without a poll's round trip.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +23,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createClient } from 'redis';
 import { Client } from 'undici';
+import { Keys } from '../../lib/dsc/keys.js';
 import { GATEHOUSE_COOKIE, startGatehouse, type RunningGatehouse } from '../proxy/gatehouse.js';
 import { formLogin } from '../proxy/login.js';
 import { forkServer, stop, stopAll } from '../proxy/processes.js';
@@ -51,7 +56,12 @@ interface Trial {
   servedRoundTripMs: number;
   /** The refused answer's own round trip (the last poll). */
   refusedRoundTripMs: number | undefined;
+  /** When this process's subscriber got the invalidation, from the call's return (negative: before it). */
+  invalidationMs: number | undefined;
 }
+
+/** When the last `u\t<user>` invalidation reached this process's subscriber (performance.now()). */
+const heard = { at: undefined as number | undefined };
 
 interface Answer { status: number; body: string; ms: number }
 
@@ -72,6 +82,7 @@ async function trial(a: RunningGatehouse, onB: Client, admin: Client, password: 
   const served = await get(onB, cookie);
   if (!isServed(served)) throw new Error(`B did not serve the adopted session: ${served.status} ${served.body.slice(0, 200)}`);
 
+  heard.at = undefined;
   const t0 = performance.now();
   const r = await admin.request({ path: `/api/v1/users/${BENCH_USER}/sessions`, method: 'DELETE', headers: { authorization: adminAuth } });
   const text = await r.body.text();
@@ -85,10 +96,11 @@ async function trial(a: RunningGatehouse, onB: Client, admin: Client, password: 
     const now = performance.now();
     if (isRefused(p)) {
       if (!p.body.includes('data-reason="all_sessions_terminated"')) throw new Error(`B refused without the termination's reason: ${p.body.slice(0, 300)}`);
-      return { propagationMs: now - returned, polls, adminCallMs: returned - t0, servedRoundTripMs: served.ms, refusedRoundTripMs: p.ms };
+      for (let i = 0; i < 100 && heard.at === undefined; i++) await new Promise((r) => setTimeout(r, 1));
+      return { propagationMs: now - returned, polls, adminCallMs: returned - t0, servedRoundTripMs: served.ms, refusedRoundTripMs: p.ms, invalidationMs: heard.at === undefined ? undefined : heard.at - returned };
     }
     if (!isServed(p)) throw new Error(`B answered neither the back-end nor the login page: ${p.status} ${p.body.slice(0, 200)}`);
-    if (now - returned > GIVE_UP_MS) return { propagationMs: undefined, polls, adminCallMs: returned - t0, servedRoundTripMs: served.ms, refusedRoundTripMs: undefined };
+    if (now - returned > GIVE_UP_MS) return { propagationMs: undefined, polls, adminCallMs: returned - t0, servedRoundTripMs: served.ms, refusedRoundTripMs: undefined, invalidationMs: undefined };
   }
 }
 
@@ -100,6 +112,8 @@ export interface PropagationReport {
   refusedAtFirstPoll: number;
   servedRoundTripMs: Summary;
   refusedRoundTripMs: Summary | undefined;
+  /** The invalidation message at a subscriber in the benchmark process, from the call's return. */
+  invalidationMs: Summary | undefined;
   adminCallMs: Summary;
   pollsMax: number;
   target: { p99BelowMs: number; met: boolean };
@@ -112,6 +126,7 @@ function rounded(s: Summary): Summary {
 export function report(trials: readonly Trial[]): PropagationReport {
   const done = trials.flatMap((t) => (t.propagationMs === undefined ? [] : [t.propagationMs]));
   const refused = trials.flatMap((t) => (t.refusedRoundTripMs === undefined ? [] : [t.refusedRoundTripMs]));
+  const heardAt = trials.flatMap((t) => (t.invalidationMs === undefined ? [] : [t.invalidationMs]));
   const neverRefused = trials.length - done.length;
   // A trial never refused counts as slower than any other: with one in a hundred, p99 fails.
   const all = [...done, ...Array.from({ length: neverRefused }, () => Number.POSITIVE_INFINITY)];
@@ -123,6 +138,7 @@ export function report(trials: readonly Trial[]): PropagationReport {
     refusedAtFirstPoll: trials.filter((t) => t.propagationMs !== undefined && t.polls === 1).length,
     servedRoundTripMs: rounded(summarize(trials.map((t) => t.servedRoundTripMs))),
     refusedRoundTripMs: refused.length === 0 ? undefined : rounded(summarize(refused)),
+    invalidationMs: heardAt.length === 0 ? undefined : rounded(summarize(heardAt)),
     adminCallMs: rounded(summarize(trials.map((t) => t.adminCallMs))),
     pollsMax: Math.max(...trials.map((t) => t.polls)),
     target: { p99BelowMs: TARGET_P99_MS, met: propagation !== undefined && propagation.p99 < TARGET_P99_MS },
@@ -139,6 +155,7 @@ export function markdown(r: PropagationReport): string {
     row('B serves a known session (one poll, for scale)', r.servedRoundTripMs),
     row('B refuses an ended session (the last poll)', r.refusedRoundTripMs),
     row('the admin call on A (DELETE .../sessions)', r.adminCallMs),
+    row('invalidation message at a subscriber here, from the call\'s return (negative: before)', r.invalidationMs),
     '',
     `Refused at the first poll: ${r.refusedAtFirstPoll} of ${r.trials}; most polls in a trial: ${r.pollsMax}; never refused within ${GIVE_UP_MS} ms: ${r.neverRefused}.`,
     `Target p99 < ${TARGET_P99_MS} ms: ${r.target.met ? 'met' : '**missed**'} (p99 ${r.propagationMs?.p99 ?? '-'} ms).`,
@@ -162,11 +179,18 @@ async function main(): Promise<number> {
   let redis: BenchRedis | undefined;
   const hosts: RunningGatehouse[] = [];
   const clients: Client[] = [];
+  let subscriber: ReturnType<typeof createClient> | undefined;
   const backend = await forkServer('backend.js');
   const trials: Trial[] = [];
   try {
     redis = await startRedis();
-    const shared = { backend: backend.url, workers: 1, password, redis: { url: redis.url, keyPrefix: `gh-prop-${process.pid}` } };
+    const keyPrefix = `gh-prop-${process.pid}`;
+    const shared = { backend: backend.url, workers: 1, password, redis: { url: redis.url, keyPrefix } };
+    subscriber = createClient({ url: redis.url, name: 'gatehouse-bench-listener' });
+    subscriber.on('error', () => { /* a lost message shows as a trial without the figure */ });
+    await subscriber.connect();
+    const mine = `u\t${BENCH_USER}`;
+    await subscriber.subscribe(new Keys(keyPrefix).channel, (m) => { if (m === mine) heard.at = performance.now(); });
     const a = await startGatehouse({ ...shared, admin: true, extraUsers: [{ id: ADMIN, password: adminPassword, groups: ['iv-admin'] }] });
     hosts.push(a);
     hosts.push(await startGatehouse(shared));
@@ -179,6 +203,7 @@ async function main(): Promise<number> {
     }
   } finally {
     for (const c of clients) await c.close();
+    await subscriber?.close().catch(() => {});
     for (const h of hosts) await h.stop();
     await stop(backend.child);
     await redis?.stop();
