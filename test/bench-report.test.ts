@@ -79,3 +79,21 @@ test('verdicts: the interval above the target is met, below is missed, across it
   t.false(goal.met);
   t.regex(markdown([], [goal]), /\*\*inconclusive\*\* \(the interval holds 0\.9\)/);
 });
+
+test('sessions in Redis are judged against Gatehouse in local mode (0.8) and express-session on the same Redis (3), pairing rounds', (t) => {
+  const all = new Map<ContestantId, string>([['gatehouse-1', 'gh1'], ['gatehouse-redis', 'ghr'], ['express-session-redis', 'esr']]);
+  const runs = new Map([
+    ['gatehouse-1@50', [m(10_000), m(5_000), m(10_000)]],
+    ['gatehouse-redis@50', [m(9_000), m(4_000), m(9_500)]],
+    ['express-session-redis@50', [m(2_000), m(1_000), m(3_000)]],
+  ]);
+  const goals = targets(rows(all, runs, [50]));
+  t.deepEqual(goals.map((g) => [g.what, g.ratio, g.target, g.verdict]), [
+    ['Gatehouse with Redis (1 worker) / Gatehouse local (1 worker)', 0.9, 0.8, 'met'],
+    ['Gatehouse with Redis (1 worker) / express-session + connect-redis', 4, 3, 'met'],
+  ], 'no plain or MemoryStore baseline was run: those targets are left out');
+  const slow = targets(rows(all, new Map([...runs, ['gatehouse-redis@50', [m(7_000), m(3_000), m(7_000)]]]), [50]));
+  t.is(slow[0]!.ratio, 0.7);
+  t.is(slow[0]!.verdict, 'missed');
+  t.regex(markdown([], slow), /\| Gatehouse with Redis \(1 worker\) \/ Gatehouse local \(1 worker\) \| 50 \| 0\.70 \| - \| >= 0\.8 \| \*\*missed\*\*/);
+});

@@ -4,11 +4,16 @@
 // the user in the session; every /app request must carry that session, and
 // the back-end receives the same identity headers Gatehouse sends for
 // `c: [iv_user, iv_groups]`. Run as a child: node express-session.js <backend-url>,
-// with BENCH_PASSWORD in the environment.
+// with BENCH_PASSWORD in the environment. With BENCH_REDIS_URL set the
+// sessions live in that Redis instead (connect-redis 9 over a node-redis 5
+// client, key prefix BENCH_REDIS_PREFIX), the usual way to share them
+// between hosts.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
 import session from 'express-session';
+import { RedisStore } from 'connect-redis';
+import { createClient } from 'redis';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { announce, answerHealth, backendArg, tuneLikeGatehouse } from './child.js';
 import { BENCH_GROUPS, BENCH_USER, HEALTH_PATH } from './protocol.js';
@@ -25,11 +30,21 @@ delete process.env['BENCH_PASSWORD'];
 const digest = (s: string): Buffer => crypto.createHash('sha256').update(s).digest();
 const expected = digest(password);
 
+/** MemoryStore, or connect-redis on BENCH_REDIS_URL. */
+async function store(): Promise<session.Store> {
+  const url = process.env['BENCH_REDIS_URL'];
+  if (url === undefined || url === '') return new session.MemoryStore();
+  const client = createClient({ url });
+  client.on('error', (err: Error) => { process.stderr.write(`express-session.js: redis: ${err.message}\n`); });
+  await client.connect();
+  return new RedisStore({ client, prefix: process.env['BENCH_REDIS_PREFIX'] ?? 'sess:' });
+}
+
 const app = express();
 app.disable('x-powered-by');
 app.get(HEALTH_PATH, (_req, res) => { answerHealth(res); });
 app.use(session({
-  store: new session.MemoryStore(),
+  store: await store(),
   secret: crypto.randomBytes(32).toString('hex'),
   resave: false,
   saveUninitialized: false,

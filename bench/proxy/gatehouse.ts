@@ -1,7 +1,8 @@
 // gatehouse.ts -- runs a real `gatehouse serve` for the benchmark: a temp
-// folder with a registry (one user) and a config file (admin plane off, log
-// level warn, one junction /app with `c: [iv_user, iv_groups]`), the CLI as a
-// child process with --workers N. Log level warn hides the "gatehouse ready"
+// folder with a registry (one user) and a config file (admin plane off unless
+// asked for, log level warn, one junction /app with `c: [iv_user, iv_groups]`,
+// optionally session.dsess-enabled with a redis section), the CLI as a child
+// process with --workers N. Log level warn hides the "gatehouse ready"
 // line, so the runner picks the port itself and polls until it answers.
 // (Adapted from test/helpers/gatehouse.ts; bench/ does not import test/.)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,10 +28,18 @@ export interface GatehouseOptions {
   password: string;
   /** Extra node flags for the primary; cluster workers inherit them (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Share sessions through this Redis (session.dsess-enabled), under its own key prefix. */
+  redis?: { url: string; keyPrefix: string };
+  /** Users besides the benchmark user (e.g. an admin in group iv-admin). */
+  extraUsers?: Array<{ id: string; password: string; groups: string[] }>;
+  /** Turn the admin plane on (plain HTTP on a free loopback port). */
+  admin?: boolean;
 }
 
 export interface RunningGatehouse {
   readonly url: string;
+  /** The admin plane's base URL, when `admin` was asked for. */
+  readonly admin?: string;
   readonly child: ChildProcess;
   /** Lines the server logged (warn and above): a clean run logs none. */
   readonly log: string[];
@@ -57,14 +66,17 @@ export async function startGatehouse(o: GatehouseOptions): Promise<RunningGateho
   // ln 4: a cheap scrypt, the login is not what is measured.
   const registry = await FileRegistry.create(registryFile, { watch: false, hash: { ln: 4 } });
   await registry.createUser({ id: BENCH_USER, password: o.password, groups: [...BENCH_GROUPS] });
+  for (const u of o.extraUsers ?? []) await registry.createUser(u);
   registry.close();
   const port = await freePort();
+  const adminPort = o.admin ? await freePort() : undefined;
   const tag = `${process.pid}x${crypto.randomBytes(3).toString('hex')}`;
   const config = {
     server: { 'server-name': `bench${tag}-default`, 'pdadmin-server-name': `default-webseald-bench${tag}`, 'state-dir': dir, 'table-name': `gh-bench-${tag}` },
     listen: { http: { host: '127.0.0.1', port } },
     registry: { file: registryFile },
-    admin: { enabled: 'no' },
+    admin: adminPort === undefined ? { enabled: 'no' } : { enabled: 'yes', host: '127.0.0.1', port: adminPort, tls: 'no' },
+    ...(o.redis === undefined ? {} : { session: { 'dsess-enabled': 'yes' }, redis: { servers: [o.redis.url], 'key-prefix': o.redis.keyPrefix } }),
     logging: { level: 'warn' },
     junctions: { '/app': { servers: [o.backend], c: ['iv_user', 'iv_groups'] } },
   };
@@ -80,12 +92,15 @@ export async function startGatehouse(o: GatehouseOptions): Promise<RunningGateho
   const url = `http://127.0.0.1:${port}`;
   const running: RunningGatehouse = {
     url, child, log,
+    ...(adminPort === undefined ? {} : { admin: `http://127.0.0.1:${adminPort}` }),
     workerPids: () => childPids(child.pid),
     stop: async () => { await stop(child); fs.rmSync(dir, { recursive: true, force: true }); },
   };
   try {
-    await waitAnswering(url, child, () => `${log.join('\n')}\n${stderr}`);
+    await waitAnswering(`${url}/pkmslogin.form`, (status) => status === 200, child, () => `${log.join('\n')}\n${stderr}`);
     await waitWorkers(child, o.workers);
+    // Any answer (401 without credentials) means the admin plane listens.
+    if (running.admin !== undefined) await waitAnswering(`${running.admin}/api/v1/`, () => true, child, () => `${log.join('\n')}\n${stderr}`);
   } catch (err) {
     await running.stop();
     throw err;
@@ -104,15 +119,15 @@ async function waitWorkers(child: ChildProcess, n: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-/** Polls the login page until the server answers (every worker forked and listening). */
-async function waitAnswering(url: string, child: ChildProcess, output: () => string): Promise<void> {
+/** Polls `url` (the login page: every worker forked and listening) until its status is `ok`. */
+async function waitAnswering(url: string, ok: (status: number) => boolean, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gatehouse exited with ${child.exitCode}\n${output()}`);
     try {
-      const r = await request(`${url}/pkmslogin.form`, { method: 'GET' });
+      const r = await request(url, { method: 'GET' });
       await r.body.dump();
-      if (r.statusCode === 200) return;
+      if (ok(r.statusCode)) return;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) throw new Error(`gatehouse did not answer in 30 s\n${output()}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -100,15 +100,25 @@ function target(what: string, connections: number, p: Paired | undefined, goal: 
   return { what, connections, ratio: p?.ratio, interval: p?.interval, target: goal, verdict: v, met: v === undefined ? undefined : v === 'met' };
 }
 
-/** The issue's targets, judged on one Gatehouse worker against the single-process baselines. */
+/**
+ * The issues' targets, judged on one Gatehouse worker against the
+ * single-process baselines, and on one Gatehouse worker with its sessions in
+ * Redis against the same Gatehouse in local mode and against express-session
+ * on the same Redis. A target whose baseline was not run is left out.
+ */
 export function targets(all: readonly Row[]): Target[] {
   const out: Target[] = [];
+  const at = (id: ContestantId, connections: number): Row | undefined => all.find((r) => r.id === id && r.connections === connections);
   for (const r of all) {
-    if (r.id !== 'gatehouse-1') continue;
-    out.push(target('Gatehouse (1 worker) / plain proxy (undici)', r.connections, r.vsPlainUndici, 0.9));
-    out.push(target('Gatehouse (1 worker) / express-session', r.connections, r.vsExpressSession, 2));
+    if (r.id === 'gatehouse-1') {
+      out.push(target('Gatehouse (1 worker) / plain proxy (undici)', r.connections, r.vsPlainUndici, 0.9));
+      out.push(target('Gatehouse (1 worker) / express-session', r.connections, r.vsExpressSession, 2));
+    } else if (r.id === 'gatehouse-redis') {
+      out.push(target('Gatehouse with Redis (1 worker) / Gatehouse local (1 worker)', r.connections, paired(r.rounds, at('gatehouse-1', r.connections)?.rounds), 0.8));
+      out.push(target('Gatehouse with Redis (1 worker) / express-session + connect-redis', r.connections, paired(r.rounds, at('express-session-redis', r.connections)?.rounds), 3));
+    }
   }
-  return out;
+  return out.filter((g) => g.ratio !== undefined);
 }
 
 const ratio = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));

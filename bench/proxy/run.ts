@@ -1,6 +1,7 @@
 // run.ts -- `npm run bench:proxy`: Gatehouse (1 worker, then 2) against a
 // plain Node proxy (undici; and http.request + keep-alive Agent) and
-// express + express-session + http-proxy-middleware, all serving
+// express + express-session + http-proxy-middleware (and, for
+// `npm run bench:distributed`, both with their sessions in Redis), all serving
 // authenticated GETs from the same back-end, loaded with autocannon one
 // contestant at a time. Prints a markdown table and writes the results to
 // bench/results/proxy-<date>.json. Every child runs in its own process; the
