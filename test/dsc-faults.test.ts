@@ -51,7 +51,7 @@ test('faults under load: no terminated session is ever served, and service comes
         config: {
           server: { 'pdadmin-server-name': `default-webseald-${name}` },
           session: { 'dsess-enabled': 'yes' },
-          redis: { servers: [redis.url], 'key-prefix': `faults${process.pid}`, 'command-timeout-ms': 300, 'connect-timeout-ms': 1000 },
+          redis: { servers: [redis.url], 'key-prefix': `faults${process.pid}`, 'command-timeout-ms': 1000, 'connect-timeout-ms': 3000 },
           junctions: { '/app': { servers: [app.url], c: ['iv_user'] } },
         },
       }));

@@ -24,7 +24,7 @@ interface Host {
 async function host(redis: RedisServer, name: string, prefix: string): Promise<Host> {
   const table = `gh-fleet-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const cache = SessionCache.create(table, { capacity: 256 });
-  const opts = { servers: [redis.url], cluster: false, connectTimeoutMs: 1000, commandTimeoutMs: 300 };
+  const opts = { servers: [redis.url], cluster: false, connectTimeoutMs: 3000, commandTimeoutMs: 2000 };
   const store = SessionStore.create(opts, prefix, name);
   await store.open();
   const stream = new InvalidationStream(store.link.duplicate(`${name}-sub`), store.link, {
