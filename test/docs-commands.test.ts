@@ -34,7 +34,10 @@ export function blocksOf(doc: string, text: string): Block[] {
     let before = start - 1;
     while (before >= 0 && lines[before]!.trim() === '') before--;
     const marker = before >= 0 ? /^<!--\s*not-run:\s*(.+?)\s*-->$/.exec(lines[before]!.trim()) : null;
-    blocks.push({ doc, line: start + 1, lang: open[1]!, body, ...(marker ? { notRun: marker[1]! } : {}) });
+    // An excerpt of an example file is checked line for line against the file, which test/examples.test.ts runs.
+    const excerpt = before >= 0 ? /^<!--\s*excerpt of (\S+)\s*-->$/.exec(lines[before]!.trim()) : null;
+    const notRun = marker ? marker[1]! : excerpt ? `an excerpt of ${excerpt[1]!}, which test/examples.test.ts checks and runs` : undefined;
+    blocks.push({ doc, line: start + 1, lang: open[1]!, body, ...(notRun !== undefined ? { notRun } : {}) });
   }
   return blocks;
 }
