@@ -9,7 +9,7 @@ import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine } from '../tasks/engine.js';
 import type { SessionListingResult, SessionSource } from '../session/session-source.js';
 import { FleetSessions } from './fleet.js';
-import { FleetTaskEngine } from './fleet-tasks.js';
+import { FleetTaskEngine, HOST_STALE_MS } from './fleet-tasks.js';
 import { InvalidationStream } from './invalidations.js';
 import type { RedisOptions } from './link.js';
 import type { DscMetrics } from './metrics.js';
@@ -20,7 +20,6 @@ import { SessionStore, type FleetSession } from './store.js';
 export const PROBE_MS = 250;
 export const STALE_MS = 1000;
 const HEARTBEAT_MS = 5000;
-const HEARTBEAT_TTL_MS = 15_000;
 
 export interface RunningFleet {
   readonly fleet: FleetSessions;
@@ -97,7 +96,7 @@ export async function startFleet(config: Config, cache: SessionCache, local: Tas
   if (options.heartbeat) {
     const joined = Date.now();
     const once = (): void => {
-      store.heartbeat(config.server['pdadmin-server-name'], config.server['replica-set'], joined, Date.now(), HEARTBEAT_TTL_MS)
+      store.heartbeat(config.server['pdadmin-server-name'], config.server['replica-set'], joined, Date.now(), HOST_STALE_MS)
         .catch((err: unknown) => log.warn({ err: String(err) }, 'heartbeat to the session store failed'));
     };
     once();

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import fs from 'node:fs';
 import type { JunctionConfig } from '../config/types.js';
-import type { SessionCache, SessionView } from '../session/cache.js';
+import type { SessionView } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
 import { clearCookie, readCookie } from './cookies.js';
 import { credentialFromRecord, credentialFromSession, userSessionIdString, type SessionCredential } from './credential.js';
@@ -25,7 +25,6 @@ import { fleetUserSessionId } from '../dsc/fleet-usid.js';
 import { Pkms } from './pkms.js';
 import type { GatewayDeps, LoginResponder } from './login-deps.js';
 import { BasicAuth } from './basic-auth.js';
-import type { ProxyMetrics } from './proxy-metrics.js';
 
 const AMBIGUOUS_PATH = 'The request path could be read differently by a back-end (dot-segments, encoded slashes or backslashes, control bytes, path parameters next to dots).';
 
