@@ -134,7 +134,7 @@ test('createMetrics: buffered validate timings all reach the histogram, on scrap
 });
 
 test('cluster mode: the primary serves its registry plus the workers\' counters summed', async (t) => {
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./helpers/admin-cluster-metrics.js', import.meta.url))], { timeout: 20_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./helpers/admin-cluster-metrics.js', import.meta.url))], { timeout: 90_000 });
   t.regex(stdout, /^gatehouse_logins_total\{method="forms",outcome="success"\} 3$/m, stdout);
   t.regex(stdout, /^gatehouse_admin_requests_total\{route="GET \/metrics",outcome="allowed"\} 1$/m);
   t.is(stdout.match(/^# TYPE gatehouse_logins_total /gm)?.length, 1, 'listed once');

@@ -22,7 +22,7 @@ function gatehouse(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);   // a loaded CI machine starts node slowly
     child.once('error', reject);
     child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
@@ -85,7 +85,7 @@ test('gatehouse demo --port N serves the demo on that port', async (t) => {
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner in 30 s:\n${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no banner in 90 s:\n${out}`)), 90_000);
       child.stdout.on('data', () => { if (out.includes('Press Ctrl-C')) { clearTimeout(timer); resolve(); } });
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited ${code}:\n${out}`)); });
     });

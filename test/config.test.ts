@@ -239,7 +239,7 @@ function serve(args: string[]): Promise<Run> {
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     // A bad config must not start a server; if one ever does, stop it rather than hang the suite.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.once('error', reject);
     child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });

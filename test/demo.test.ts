@@ -24,7 +24,7 @@ test('gatehouse demo: banner, login, admin termination, reason on the next click
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner in 30 s:\n${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no banner in 90 s:\n${out}`)), 90_000);
       const check = (): void => { if (out.includes('Press Ctrl-C')) { clearTimeout(timer); resolve(); } };
       child.stdout.on('data', check);
       child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited ${code}:\n${out}`)); });

@@ -29,7 +29,7 @@ interface Run { code: number; stdout: string; stderr: string }
 
 function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<Run> {
   return new Promise((done) => {
-    const child = execFile(file, [...args], { env, timeout: 60_000 }, (err: ExecFileException | null, stdout, stderr) => {
+    const child = execFile(file, [...args], { env, timeout: 180_000 }, (err: ExecFileException | null, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       done({ code, stdout: String(stdout), stderr: String(stderr) + (err && typeof err.code !== 'number' ? `\n${err.message}` : '') });
     });
