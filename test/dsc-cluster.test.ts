@@ -17,7 +17,7 @@ test('on a Redis Cluster: a login on A is valid on B; terminate all_sessions and
   try {
     for (const name of ['clA', 'clB']) {
       hosts.push(await startGatehouse({
-        users: [{ id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] }, { id: 'alice', password: PW, groups: ['staff'] }, { id: 'bob', password: PW, groups: ['staff'] }],
+        users: [{ id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] }, ...['alice', 'bob', 'carol'].map((id) => ({ id, password: PW, groups: ['staff'] }))],
         config: {
           server: { 'pdadmin-server-name': `default-webseald-${name}` },
           session: { 'dsess-enabled': 'yes' },
@@ -60,6 +60,9 @@ test('on a Redis Cluster: a login on A is valid on B; terminate all_sessions and
     await refusedWith(bob, 'signed_out_everywhere');
     const rs = await admin('POST', '/api/v1/servers/default-webseald-clB/tasks', { task: 'replica set show default' });
     t.deepEqual((rs.json['results'] as string[]).map((l) => l.split(' ')[0]).sort(), ['default-webseald-clA', 'default-webseald-clB']);
+    // Failed logins count in the Cluster: five bad passwords split over A and B lock carol out on both.
+    for (let n = 0; n < 5; n++) t.is((await new Browser(hosts[n % 2]!.http).login('carol', `wrong-${n}`, '/app/')).status, 401);
+    for (const h of hosts) t.is((await new Browser(h.http).login('carol', PW, '/app/')).status, 429);
   } finally {
     for (const h of hosts) await h.stop();
     await app.close();

@@ -64,6 +64,14 @@ export class Keys {
     return `${this.prefix}:{o:${tokenFp}}`;
   }
 
+  /**
+   * Prefix of a fleet-wide counter (failed logins, counters.ts): the limiter
+   * appends `:<digest>`, one key per count, a key of its own slot.
+   */
+  counter(purpose: string): string {
+    return `${this.prefix}:${purpose}`;
+  }
+
   /** STRING: the fleet-wide sign-out epoch. */
   get epoch(): string { return `${this.prefix}:{g}:epoch`; }
   /** STRING: the layout marker (LAYOUT). */

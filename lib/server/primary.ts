@@ -96,8 +96,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       cleanups.push(() => inProcess!.close());
       urls = inProcess.listening;
     } else {
-      // Failed-login counts and used pending logins, asked by every worker over IPC.
-      startCounterStore();
+      // Failed-login counts and used pending logins, asked by every worker over IPC (in Redis with a fleet).
+      if (fleet === undefined) startCounterStore();
       const workers = new Workers(config, pendingKey, logger);
       cleanups.push(() => workers.stop());
       urls = await workers.start(workerCount);
