@@ -108,7 +108,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       const { startAdmin } = await import('./admin.js');
       admin = await startAdmin(config, {
         cache, engine, registry, logger, metricsRegistry, metrics,
-        ...(fleet ? { sessions: fleet.sessions } : {}),
+        ...(fleet ? { sessions: fleet.sessions, accounts: fleet.accounts } : {}),
         ...(inProcess ? { extraRegistries: [inProcess.metricsRegistry] } : { clusterMetrics: new AggregatorRegistry() }),
       });
       cleanups.push(() => admin!.close());
