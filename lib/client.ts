@@ -5,7 +5,7 @@
 // test/entry-points.test.ts enforces that.
 export { AdminClient, AdminApiError, MAX_TASK_BYTES, MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS } from './admin/client.js';
 export type {
-  AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, SessionJson, PdadminReply,
+  AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, UserSessionListingJson, SessionJson, PdadminReply,
 } from './admin/client.js';
 export { ADMIN_API_ERROR_CODES, ADMIN_CLIENT_ERROR_CODES, isAdminApiErrorCode } from './admin/api-error-codes.js';
 export type { AdminApiErrorCode, AdminClientErrorCode } from './admin/api-error-codes.js';

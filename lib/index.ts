@@ -34,7 +34,7 @@ export { reasonText } from './proxy/reason-text.js';
 export { AdminClient, AdminApiError } from './admin/client.js';
 export { ADMIN_API_ERROR_CODES, ADMIN_CLIENT_ERROR_CODES, isAdminApiErrorCode } from './admin/api-error-codes.js';
 export type { AdminApiErrorCode, AdminClientErrorCode } from './admin/api-error-codes.js';
-export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, SessionJson, PdadminReply } from './admin/client.js';
+export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, UserSessionListingJson, SessionJson, PdadminReply } from './admin/client.js';
 export * from './admin/index.js';
 export { createMetrics, serveWorkerMetrics, clusterMetricsText } from './metrics.js';
 export type { GatehouseMetrics, MetricsOptions } from './metrics.js';

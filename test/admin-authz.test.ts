@@ -12,7 +12,7 @@ import {
 } from './helpers/admin-fixture.js';
 
 /**
- * S: s (terminate, refresh, invalidate); L: l (listings); A: AUTH_ADMINISTRATOR (sign-out everyone,
+ * S: s (terminate, refresh, invalidate, validate); L: l (listings); A: AUTH_ADMINISTRATOR (sign-out everyone,
  * and any termination by a wildcard pattern, which can match every user).
  */
 type Family = 'S' | 'L' | 'A' | 'auth';
@@ -196,6 +196,11 @@ const ACTIONS: readonly Action[] = [
     },
   },
   {
+    name: 'POST /users/{id}/validate', kind: 'validate', family: 'S',
+    run: (_v, o) => f.call('POST', '/api/v1/users/victim/validate', o),
+    effect: (t, v, r) => { t.deepEqual(r.json, { accountValid: true }); assertUnchanged(t, v, 'validate'); },
+  },
+  {
     name: 'task help', kind: 'help', family: 'auth',
     run: task('help'),
     effect: (t, v, r) => { t.true(r.json.results.includes('terminate all_sessions <user_id>')); assertUnchanged(t, v, 'help'); },
@@ -261,7 +266,7 @@ for (const p of PRINCIPALS) {
         t.false(JSON.stringify(audit[0]).includes(v.s1.userSessionId), `${what}: the audit shows the whole user session ID`);
         t.true(audit[0].task.endsWith(`${v.s1.userSessionId.slice(0, 8)}…`), what);
       }
-      if (a.family === 'S' && a.kind !== 'refresh_all_sessions') t.true(audit[0].ended >= 1, what);
+      if (a.family === 'S' && a.kind !== 'refresh_all_sessions' && a.kind !== 'validate') t.true(audit[0].ended >= 1, what);
       t.false(JSON.stringify(audit).includes(v.s1.sessionId), 'the audit never carries a cookie');
     }
   });

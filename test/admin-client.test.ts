@@ -199,6 +199,19 @@ test('invalidateAccount marks the account invalid and ends its sessions unless t
   t.is((await apiError(t, c.invalidateAccount('nobody'))).status, 404);
 });
 
+test('validateAccount makes an invalidated account valid again; the user\'s listing shows the account state', async (t) => {
+  const f = await setup(t);
+  const c = f.client();
+  t.like(await c.listSessions('victim'), { total: 0, accountValid: true });
+  await c.invalidateAccount('victim');
+  t.like(await c.listSessions('victim'), { accountValid: false });
+  t.deepEqual(await c.validateAccount('victim'), { accountValid: true });
+  t.true(f.registry.lookup('victim')!.accountValid);
+  t.like(await c.listSessions('victim'), { accountValid: true });
+  t.deepEqual(f.audited('validate').map((e) => e.outcome), ['started', 'allowed']);
+  t.is((await apiError(t, c.validateAccount('nobody'))).status, 404);
+});
+
 test('a wrong password is a 401 AdminApiError; the password appears in no error', async (t) => {
   const f = await setup(t);
   const e = await apiError(t, f.client({ user: 'sec_master', password: 'wrong-pass-xyz' }).whoami());

@@ -37,7 +37,8 @@ test('every route is in the document and every documented operation is a route',
   t.deepEqual(Object.keys(doc.paths).sort(), [
     '/api/v1/servers', '/api/v1/servers/{server}/tasks', '/api/v1/sessions', '/api/v1/sessions/{userSessionId}',
     '/api/v1/sign-out-everyone', '/api/v1/users/{loginId}/invalidate', '/api/v1/users/{loginId}/refresh',
-    '/api/v1/users/{loginId}/sessions', '/api/v1/whoami', '/healthz', '/isam/pdadmin', '/metrics', '/openapi.json',
+    '/api/v1/users/{loginId}/sessions', '/api/v1/users/{loginId}/validate', '/api/v1/whoami', '/healthz', '/isam/pdadmin',
+    '/metrics', '/openapi.json',
   ]);
   t.deepEqual(doc.paths['/api/v1/servers/{server}/tasks'].post.requestBody.content['application/json'].schema.required, ['task']);
 });

@@ -1,6 +1,7 @@
 // The distributed session cache on a three-master Redis Cluster: two real
-// `gatehouse serve` hosts share sessions, and terminations through either
-// host's admin plane hold on both (every multi-key change stays in one slot).
+// `gatehouse serve` hosts share sessions, and terminations and account
+// invalidation through either host's admin plane hold on both (every
+// multi-key change stays in one slot); failed logins count on both.
 import test from 'ava';
 import { request } from 'undici';
 import { Browser, startGatehouse, type RunningGatehouse } from './helpers/gatehouse.js';
@@ -10,14 +11,14 @@ import { startRedisCluster } from './helpers/redis.js';
 const PW = 'correct horse battery';
 const ADMIN_PW = 'master-pw-1';
 
-test('on a Redis Cluster: a login on A is valid on B; terminate all_sessions and sign-out-everyone through B end it on A', async (t) => {
+test('on a Redis Cluster: a login on A is valid on B; terminate all_sessions, sign-out-everyone and account invalidation through B hold on A; failed logins count on both', async (t) => {
   const cluster = await startRedisCluster();
   const app: EchoBackend = await startEcho({ name: 'app' });
   const hosts: RunningGatehouse[] = [];
   try {
     for (const name of ['clA', 'clB']) {
       hosts.push(await startGatehouse({
-        users: [{ id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] }, { id: 'alice', password: PW, groups: ['staff'] }, { id: 'bob', password: PW, groups: ['staff'] }],
+        users: [{ id: 'sec_master', password: ADMIN_PW, groups: ['iv-admin'] }, ...['alice', 'bob', 'carol'].map((id) => ({ id, password: PW, groups: ['staff'] }))],
         config: {
           server: { 'pdadmin-server-name': `default-webseald-${name}` },
           session: { 'dsess-enabled': 'yes' },
@@ -60,6 +61,15 @@ test('on a Redis Cluster: a login on A is valid on B; terminate all_sessions and
     await refusedWith(bob, 'signed_out_everywhere');
     const rs = await admin('POST', '/api/v1/servers/default-webseald-clB/tasks', { task: 'replica set show default' });
     t.deepEqual((rs.json['results'] as string[]).map((l) => l.split(' ')[0]).sort(), ['default-webseald-clA', 'default-webseald-clB']);
+    // Failed logins count in the Cluster: five bad passwords split over A and B lock carol out on both.
+    for (let n = 0; n < 5; n++) t.is((await new Browser(hosts[n % 2]!.http).login('carol', `wrong-${n}`, '/app/')).status, 401);
+    for (const h of hosts) t.is((await new Browser(h.http).login('carol', PW, '/app/')).status, 429);
+    // An account invalidated through B cannot log in on A until it is made valid through B.
+    t.is((await admin('POST', '/api/v1/users/bob/invalidate', {})).status, 200);
+    t.is((await new Browser(a.http).login('bob', PW, '/app/')).status, 403);
+    t.like((await admin('GET', '/api/v1/users/bob/sessions')).json, { accountValid: false });
+    t.deepEqual((await admin('POST', '/api/v1/users/bob/validate')).json, { accountValid: true });
+    t.is((await new Browser(a.http).login('bob', PW, '/app/')).status, 302);
   } finally {
     for (const h of hosts) await h.stop();
     await app.close();

@@ -291,6 +291,10 @@ test.serial('Redis stopped: requests and logins fail closed with the session-una
   t.is(r.status, 503);
   t.regex(r.body, /Session service temporarily unavailable/);
   t.is((await on(2).login('gina', PW, '/app/')).status, 503, 'no login during the outage');
+  // The admin plane cannot confirm that an administrator's account is not invalidated fleet-wide: it refuses.
+  const who = await admin(2, 'GET', '/api/v1/whoami');
+  t.is(who.status, 503);
+  t.is(who.json.error.code, 'session_store_unavailable');
   await redis.start();
   // Redis came back empty: every session is gone, the login page says so, and logins work again.
   let back = await on(0, a).fetch('/app/x');

@@ -1,9 +1,11 @@
 // The distributed session store against a real redis-server (standalone and a
 // three-master Cluster): the one validity rule, the O(1) terminations, the
-// fleet-wide session limit, announcements, and a store holding garbage.
+// fleet-wide session limit, account invalidation, announcements, and a store
+// holding garbage.
 import test from 'ava';
 import crypto from 'node:crypto';
 import { createClient } from 'redis';
+import { FleetAccounts } from '../lib/dsc/accounts.js';
 import { SessionStore, type NewFleetSession } from '../lib/dsc/store.js';
 import type { RedisOptions } from '../lib/dsc/link.js';
 import { startRedis, startRedisCluster, type RedisServer } from './helpers/redis.js';
@@ -84,8 +86,17 @@ async function behaviours(t: import('ava').ExecutionContext, store: SessionStore
   const e3 = spec('carol', { maxSessions: 2 });
   t.true((await store.create(e1)).created);
   t.true((await store.create(e2)).created);
-  t.deepEqual(await store.create(e3), { created: false, count: 2 });
+  t.deepEqual(await store.create(e3), { created: false, count: 2, accountInvalid: false });
   t.deepEqual(await store.lookup(e3.sessionId, now), { state: 'invalid', reason: 'unknown' });
+
+  // An account invalidated fleet-wide: the login script refuses it (one slot with the user's keys).
+  const accounts = new FleetAccounts(store);
+  await accounts.invalidate('gail', { at: now, server: 'host-a', by: 'sec_master' });
+  const g = spec('gail');
+  t.deepEqual(await store.create(g), { created: false, count: 0, accountInvalid: true });
+  t.deepEqual(await store.lookup(g.sessionId, now), { state: 'invalid', reason: 'unknown' });
+  t.true(await accounts.revalidate('gail'));
+  t.true((await store.create(spec('gail'))).created);
 
   // Timeouts: lifetime and inactivity, judged at the given time.
   const f = spec('dave', { lifetimeSeconds: 10, inactivitySeconds: 5, now });
@@ -180,6 +191,13 @@ test('store: a foreign layout, garbage values and a stopped server give clear er
     await redis.cli('DEL', store.keys.session(tag, fp));
     await redis.cli('HSET', store.keys.session(tag, fp), 'u', 'frank', 'g', 'zero');
     await t.throwsAsync(store.lookup(s.sessionId, Date.now()), { code: 'ERR_GH_DSC_LAYOUT', message: /lacks a valid/ });
+    // An account invalidation of the wrong type, or with a time that is not one.
+    const accounts = new FleetAccounts(store);
+    await redis.cli('SET', store.keys.user('frank').invalid, 'garbage');
+    await t.throwsAsync(accounts.get('frank'), { code: 'ERR_GH_DSC_LAYOUT' });
+    await redis.cli('DEL', store.keys.user('frank').invalid);
+    await redis.cli('HSET', store.keys.user('frank').invalid, 't', 'yesterday');
+    await t.throwsAsync(accounts.get('frank'), { code: 'ERR_GH_DSC_LAYOUT', message: /foreign value/ });
 
     // A stopped server: the command deadline turns into DscUnavailableError.
     redis.signal('SIGSTOP');

@@ -16,6 +16,7 @@ export type AdminAction =
   | TaskKind
   | 'terminate_by_pattern'  // `session terminate all_sessions <pattern with *> ...`: can match every user
   | 'invalidate'        // POST /users/{id}/invalidate: account invalidation (+ end sessions)
+  | 'validate'          // POST /users/{id}/validate: the account made valid again
   | 'server_list'       // `server list`, GET /servers
   | 'server_listtasks'  // `server listtasks`, GET /servers/{server}/tasks
   | 'whoami'
@@ -25,7 +26,7 @@ export const ADMIN_ACTIONS: readonly AdminAction[] = [
   'terminate_session', 'terminate_all_sessions', 'refresh_all_sessions', 'help', 'signout_all_sessions',
   'list_sessions', 'list_sessions_pattern', 'dsc_terminate_session', 'dsc_terminate_all_sessions',
   'dsc_session_list', 'replica_set_list', 'replica_set_show',
-  'terminate_by_pattern', 'invalidate', 'server_list', 'server_listtasks', 'whoami', 'metrics',
+  'terminate_by_pattern', 'invalidate', 'validate', 'server_list', 'server_listtasks', 'whoami', 'metrics',
 ];
 
 /** How an admin principal authenticated (whoami's `method`, the audit log's `method`). */
@@ -100,6 +101,7 @@ const REQUIREMENTS: Readonly<Record<AdminAction, Requirement>> = {
   dsc_terminate_all_sessions: S('terminate'),
   refresh_all_sessions: S('refresh'),
   invalidate: S('invalidate'),
+  validate: S('invalidate'),
   list_sessions: L,
   list_sessions_pattern: L,
   dsc_session_list: L,
@@ -136,7 +138,7 @@ export function changesState(action: AdminAction): boolean {
 
 const STATE_CHANGING: ReadonlySet<AdminAction> = new Set<AdminAction>([
   'terminate_session', 'terminate_all_sessions', 'refresh_all_sessions', 'signout_all_sessions',
-  'dsc_terminate_session', 'dsc_terminate_all_sessions', 'terminate_by_pattern', 'invalidate',
+  'dsc_terminate_session', 'dsc_terminate_all_sessions', 'terminate_by_pattern', 'invalidate', 'validate',
 ]);
 
 /** What an action needs; undefined for a name that is no action (authorize() refuses it). */

@@ -1,8 +1,12 @@
 // authn.ts -- who is asking: admin user and password (checked against the
 // user registry, as ivadmin_context_create takes them), an API token, or a
 // verified TLS client certificate. One answer per request, with lockout
-// after repeated failures. The caller audits every failure.
+// after repeated failures. The caller audits every failure. With the
+// distributed session cache, an account invalidated fleet-wide is refused
+// like one the registry holds invalid; when the store cannot say, the
+// request is refused as unavailable (never counted as a failed attempt).
 import type { UserRegistry } from '../registry/registry.js';
+import type { AccountInvalidations } from '../registry/account-invalidations.js';
 import { effectiveScopes, type TokenStore } from './authn-tokens.js';
 import { parseAuthorization } from '../http-auth/authorization-header.js';
 import type { CertificateMap } from './authn-cert.js';
@@ -30,7 +34,8 @@ export type AuthnResult =
   | { readonly ok: true; readonly principal: AuthenticatedPrincipal }
   | {
       readonly ok: false;
-      readonly status: 401 | 429;
+      /** 503: the store of account invalidations did not answer (fail closed). */
+      readonly status: 401 | 429 | 503;
       /** Who it claimed to be (user name, `token:<id>`, certificate CN), for audit. */
       readonly claimed: string;
       readonly method: AuthnMethod | 'none';
@@ -44,6 +49,8 @@ export interface AuthenticatorOptions {
   readonly lockout: Lockout;
   readonly tokens?: TokenStore;
   readonly certificates?: CertificateMap;
+  /** Fleet-wide account invalidations (distributed session cache). */
+  readonly accounts?: AccountInvalidations;
 }
 
 export class Authenticator {
@@ -69,11 +76,13 @@ export class Authenticator {
     if (locked) return locked;
     const outcome = await this.#o.registry.authenticate(user, password);
     if (!outcome.ok) return this.#failure(address, claimed, claimed, 'password', outcome.reason);
+    const refused = await this.#invalidatedInFleet(address, claimed, 'password', outcome.user.id);
+    if (refused) return refused;
     this.#o.lockout.succeed(address, claimed);
     return { ok: true, principal: { name: outcome.user.id, groups: outcome.user.groups, method: 'password' } };
   }
 
-  #token(address: string, token: string): AuthnResult {
+  async #token(address: string, token: string): Promise<AuthnResult> {
     const store = this.#o.tokens;
     const m = /^gh_([0-9a-f]{16})_/.exec(token);
     const claimed = m ? `token:${m[1]}` : 'token:(malformed)';
@@ -85,6 +94,8 @@ export class Authenticator {
     const r = check.record;
     const account = this.#account(r.principal);
     if (account === 'invalid') return this.#failure(address, claimed, claimed, 'token', `account ${r.principal} is not valid`);
+    const refused = await this.#invalidatedInFleet(address, claimed, 'token', r.principal);
+    if (refused) return refused;
     this.#o.lockout.succeed(address, claimed);
     const scopes = effectiveScopes(r.scopes);
     return {
@@ -93,7 +104,7 @@ export class Authenticator {
     };
   }
 
-  #certificate(req: AuthnRequest): AuthnResult {
+  async #certificate(req: AuthnRequest): Promise<AuthnResult> {
     const outcome = this.#o.certificates?.resolve(req.socket) ?? { kind: 'none' as const };
     if (outcome.kind === 'none') return this.#failure(req.address, undefined, '(none)', 'none', 'no credentials presented');
     const claimed = `cert:${outcome.subject.slice(0, 256)}`;
@@ -102,6 +113,8 @@ export class Authenticator {
     if (outcome.kind === 'refused') return this.#failure(req.address, claimed, claimed, 'certificate', outcome.detail);
     const account = this.#account(outcome.principal);
     if (account === 'invalid') return this.#failure(req.address, claimed, claimed, 'certificate', `account ${outcome.principal} is not valid`);
+    const refused = await this.#invalidatedInFleet(req.address, claimed, 'certificate', outcome.principal);
+    if (refused) return refused;
     this.#o.lockout.succeed(req.address, claimed);
     return { ok: true, principal: { name: outcome.principal, groups: account, method: 'certificate' } };
   }
@@ -111,6 +124,19 @@ export class Authenticator {
     const user = this.#o.registry.lookup(name);
     if (user === undefined) return [];
     return user.accountValid ? user.groups : 'invalid';
+  }
+
+  /** A refusal when the principal's account is invalidated fleet-wide, or the store cannot say (503). */
+  async #invalidatedInFleet(address: string, claimed: string, method: AuthnMethod, name: string): Promise<AuthnResult | undefined> {
+    const accounts = this.#o.accounts;
+    if (accounts === undefined) return undefined;
+    let mark;
+    try {
+      mark = await accounts.get(name);
+    } catch (err) {
+      return { ok: false, status: 503, claimed, method, detail: `the session store cannot confirm the account: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return mark === undefined ? undefined : this.#failure(address, claimed, claimed, method, `account ${name} is invalidated fleet-wide`);
   }
 
   #locked(address: string, key: string | undefined, claimed: string, method: AuthnMethod): AuthnResult | undefined {

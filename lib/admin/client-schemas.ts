@@ -63,10 +63,17 @@ export const sessionListingSchema = z.object({
   })),
 });
 
+export const userSessionListingSchema = sessionListingSchema.extend({
+  // Optional: a server older than the field does not send it.
+  accountValid: z.boolean().optional(),
+  invalidated: z.object({ at: time, server: z.string(), by: z.string() }).optional(),
+});
+
 export const endedSchema = z.object({ ended: z.number().int().min(0) });
 export const refreshedSchema = z.object({ refreshed: z.number().int().min(0) });
 export const epochSchema = z.object({ epoch: z.number().int().min(0) });
 export const invalidateSchema = z.object({ accountValid: z.literal(false), ended: z.number().int().min(0) });
+export const validateSchema = z.object({ accountValid: z.boolean() });
 
 export const pdadminSchema = z.object({
   result: z.string(),

@@ -19,7 +19,7 @@ import { AdminApiError } from './client-error.js';
 import { AdminHttp } from './client-http.js';
 import {
   endedSchema, epochSchema, invalidateSchema, pdadminSchema, refreshedSchema, serversSchema,
-  sessionListingSchema, taskResponseSchema, tasksSchema, whoamiSchema,
+  sessionListingSchema, taskResponseSchema, tasksSchema, userSessionListingSchema, validateSchema, whoamiSchema,
 } from './client-schemas.js';
 
 export { AdminApiError } from './client-error.js';
@@ -72,6 +72,14 @@ export interface SessionListingJson {
   /** How many sessions matched (may exceed sessions.length). */
   total: number;
   sessions: SessionJson[];
+}
+
+/** One user's listing, with the account's state (absent from a server older than these fields). */
+export interface UserSessionListingJson extends SessionListingJson {
+  /** False when the server's registry holds the account invalid, or it is invalidated fleet-wide. */
+  accountValid?: boolean;
+  /** With the distributed session cache: the fleet-wide invalidation (ISO-8601 time, server, principal). */
+  invalidated?: { at: string; server: string; by: string };
 }
 
 export interface PdadminReply {
@@ -158,9 +166,9 @@ export class AdminClient {
     return this.#send('POST', '/isam/pdadmin', pdadminSchema, body);
   }
 
-  async listSessions(loginId: string): Promise<SessionListingJson> {
+  async listSessions(loginId: string): Promise<UserSessionListingJson> {
     checkLoginId(loginId);
-    return this.#get(`/api/v1/users/${encodeURIComponent(loginId)}/sessions`, sessionListingSchema);
+    return this.#get(`/api/v1/users/${encodeURIComponent(loginId)}/sessions`, userSessionListingSchema);
   }
 
   /** Live sessions whose login ID matches a `*` pattern (case-insensitive); max 1..100000, server default 100. */
@@ -203,6 +211,15 @@ export class AdminClient {
     const endSessions = options?.endSessions ?? true;
     if (typeof endSessions !== 'boolean') throw new InvalidArgumentError('endSessions must be a boolean');
     return this.#send('POST', `/api/v1/users/${encodeURIComponent(loginId)}/invalidate`, invalidateSchema, { endSessions });
+  }
+
+  /**
+   * Makes an invalidated account valid again (fleet-wide with the distributed
+   * session cache); resolves with whether it is valid on that server now.
+   */
+  async validateAccount(loginId: string): Promise<{ accountValid: boolean }> {
+    checkLoginId(loginId);
+    return this.#send('POST', `/api/v1/users/${encodeURIComponent(loginId)}/validate`, validateSchema, {});
   }
 
   /** Closes the connections; later calls throw. */

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../logger-type.js';
 import type { UserRegistry } from '../registry/registry.js';
+import type { AccountInvalidations } from '../registry/account-invalidations.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskMessage } from '../tasks/engine.js';
 import type { TaskSyntaxError } from '../tasks/parse.js';
@@ -24,6 +25,8 @@ export interface AdminContext {
   readonly cache: SessionCache;
   readonly sessions: SessionSource;
   readonly registry: UserRegistry;
+  /** With the distributed session cache: where account invalidation is kept (fleet-wide), instead of the registry. */
+  readonly accounts?: AccountInvalidations;
   readonly audit: AuditLog;
   readonly logger: Logger;
   /** The policy in force (re-read when its file changes). */

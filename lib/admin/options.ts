@@ -5,6 +5,7 @@ import type { Logger } from '../logger-type.js';
 import type { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-client';
 import type { GatehouseMetrics } from '../metrics.js';
 import type { UserRegistry } from '../registry/registry.js';
+import type { AccountInvalidations } from '../registry/account-invalidations.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskRunner } from '../tasks/runner.js';
 import type { SessionSource } from '../session/session-source.js';
@@ -75,8 +76,13 @@ export interface AdminServerOptions {
   readonly cache: SessionCache;
   /** Where listings and counts come from; default: the table (lib/admin/session-source.ts). */
   readonly sessions?: SessionSource;
-  /** Admin users are registry users; invalidation writes here. */
+  /** Admin users are registry users; invalidation writes here, unless `accounts` is given. */
   readonly registry: UserRegistry;
+  /**
+   * With the distributed session cache: account invalidation is kept here
+   * (Redis, fleet-wide) and checked at every admin authentication.
+   */
+  readonly accounts?: AccountInvalidations;
   /** YAML ACL policy; absent (option or file): only sec_master may administer. */
   readonly policyFile?: string;
   /** API tokens (`gatehouse token`); absent: bearer tokens are refused. */

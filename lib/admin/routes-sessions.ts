@@ -15,6 +15,21 @@ import type { ListedSession } from '../session/session-source.js';
 import type { TaskResponse } from '../tasks/engine.js';
 import type { z } from 'zod';
 
+/**
+ * A call to the distributed session cache's store: its outage (or a foreign
+ * value under the prefix) is a 503, not an internal error.
+ */
+async function fromStore<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_GH_DSC'))
+      throw new HttpError(503, 'session_store_unavailable', `${what}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
 /** A task that failed (the store is unavailable, ...) is a 503 with the engine's messages. */
 function succeeded(r: TaskResponse): TaskResponse {
   if (r.ok) return r;
@@ -66,6 +81,15 @@ async function requireUser(ctx: RequestContext, loginId: string): Promise<void> 
   throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}': not in the registry and holding no session`);
 }
 
+/** Whether the account is valid here: this server's registry and (dsess-enabled) the fleet's invalidation. */
+async function accountState(ctx: RequestContext, loginId: string): Promise<{ accountValid: boolean; invalidated?: { at: string; server: string; by: string } }> {
+  const registryValid = ctx.admin.registry.lookup(loginId)?.accountValid ?? true;
+  const accounts = ctx.admin.accounts;
+  const mark = accounts === undefined ? undefined : await fromStore('the account state could not be read', () => accounts.get(loginId));
+  if (mark === undefined) return { accountValid: registryValid };
+  return { accountValid: false, invalidated: { at: new Date(mark.at).toISOString(), server: mark.server, by: mark.by } };
+}
+
 export async function listUserSessions(ctx: RequestContext): Promise<Reply> {
   const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
   const max = maxParam(ctx);
@@ -73,8 +97,9 @@ export async function listUserSessions(ctx: RequestContext): Promise<Reply> {
   await permit(ctx, 'list_sessions', task);
   await requireUser(ctx, loginId);
   const listing = await ctx.admin.sessions.list(loginId, max);
+  const account = await accountState(ctx, loginId);
   await audit(ctx, { kind: 'list_sessions', task, outcome: 'allowed', detail: `${listing.total} session(s)` });
-  return { status: 200, body: { total: listing.total, sessions: listing.sessions.map(sessionJson) }, outcome: 'allowed' };
+  return { status: 200, body: { total: listing.total, ...account, sessions: listing.sessions.map(sessionJson) }, outcome: 'allowed' };
 }
 
 export async function listSessions(ctx: RequestContext): Promise<Reply> {
@@ -135,21 +160,51 @@ export async function signOutEveryone(ctx: RequestContext): Promise<Reply> {
   return { status: 200, body: { epoch }, outcome: 'allowed' };
 }
 
-/**
- * Invalidates the account in the registry first (so no new login can
- * start), then ends its sessions: the reference's advice, since a terminated
- * user with a valid account simply logs in again.
- */
-export async function invalidateUser(ctx: RequestContext): Promise<Reply> {
+/** The login ID of an account route, authorized for `action`; a registry user of this server, else 404. */
+async function accountRoute(ctx: RequestContext, action: 'invalidate' | 'validate'): Promise<{ loginId: string; task: string }> {
   const loginId = arg(() => checkLoginId(ctx.params.loginId, 'loginId'));
-  const { endSessions = true } = ctx.body as z.infer<typeof InvalidateRequest>;
-  const task = `invalidate ${tasks.terminateAllSessions(loginId).text.slice('terminate all_sessions '.length)}`;
-  await permit(ctx, 'invalidate', task);
+  const task = `${action} ${tasks.terminateAllSessions(loginId).text.slice('terminate all_sessions '.length)}`;
+  await permit(ctx, action, task);
   if (ctx.admin.registry.lookup(loginId) === undefined)
     throw new HttpError(404, 'unknown_user', `unknown user '${loginId.slice(0, 256)}' in the registry`);
+  return { loginId, task };
+}
+
+/**
+ * Invalidates the account first (so no new login can start), then ends its
+ * sessions: the reference's advice, since a terminated user with a valid
+ * account simply logs in again. On one server the registry records it; with
+ * the distributed session cache, Redis does, for every host of the fleet
+ * (this server's registry file is left as its operator set it).
+ */
+export async function invalidateUser(ctx: RequestContext): Promise<Reply> {
+  const { endSessions = true } = ctx.body as z.infer<typeof InvalidateRequest>;
+  const { loginId, task } = await accountRoute(ctx, 'invalidate');
   await auditIntent(ctx, { kind: 'invalidate', task });
-  await ctx.admin.registry.update(loginId, { accountValid: false });
+  const accounts = ctx.admin.accounts;
+  if (accounts === undefined) await ctx.admin.registry.update(loginId, { accountValid: false });
+  else await fromStore('the account could not be invalidated', () => accounts.invalidate(loginId, { at: Date.now(), server: ctx.admin.engine.serverName, by: ctx.principal!.name }));
   const ended = endSessions ? endedBy(succeeded(await ctx.admin.engine.run(tasks.terminateAllSessions(loginId)))) : 0;
-  await auditOutcome(ctx, { kind: 'invalidate', task, outcome: 'allowed', ended, detail: endSessions ? 'account invalidated, sessions ended' : 'account invalidated' });
+  await auditOutcome(ctx, { kind: 'invalidate', task, outcome: 'allowed', ended, detail: `account invalidated${accounts === undefined ? '' : ' fleet-wide'}${endSessions ? ', sessions ended' : ''}` });
   return { status: 200, body: { accountValid: false, ended }, outcome: 'allowed' };
+}
+
+/** Makes an invalidated account valid again: in the registry on one server, fleet-wide with the distributed session cache. */
+export async function validateUser(ctx: RequestContext): Promise<Reply> {
+  const { loginId, task } = await accountRoute(ctx, 'validate');
+  await auditIntent(ctx, { kind: 'validate', task });
+  const accounts = ctx.admin.accounts;
+  let detail: string;
+  if (accounts === undefined) {
+    await ctx.admin.registry.update(loginId, { accountValid: true });
+    detail = 'account valid';
+  } else {
+    const lifted = await fromStore('the account could not be made valid', () => accounts.revalidate(loginId));
+    detail = lifted ? 'fleet-wide invalidation lifted' : 'the account was not invalidated fleet-wide';
+  }
+  // The fleet's invalidation is gone now: this server's registry has the last word.
+  const accountValid = ctx.admin.registry.lookup(loginId)?.accountValid ?? true;
+  if (!accountValid) detail += '; this server\'s registry still holds the account invalid';
+  await auditOutcome(ctx, { kind: 'validate', task, outcome: 'allowed', detail });
+  return { status: 200, body: { accountValid }, outcome: 'allowed' };
 }

@@ -65,9 +65,9 @@ export const ROUTES: readonly RouteSpec[] = [
     body: { schema: S.TaskRequest }, responses: ok(S.TaskResponse, 'The task ran; ok is false when it failed (see messages)'), handler: api.runTask,
   },
   {
-    method: 'GET', path: '/api/v1/users/{loginId}/sessions', operationId: 'listUserSessions', summary: 'Live sessions of one user.', auth: 'required', permission: 'l',
+    method: 'GET', path: '/api/v1/users/{loginId}/sessions', operationId: 'listUserSessions', summary: 'Live sessions of one user, and whether the account is valid.', auth: 'required', permission: 'l',
     query: { max: { description: 'At most this many sessions (1..100000, default 100).', schema: z.int().min(1).max(100000) } },
-    responses: ok(S.SessionsResponse), handler: sessions.listUserSessions,
+    responses: ok(S.UserSessionsResponse), handler: sessions.listUserSessions,
   },
   {
     method: 'DELETE', path: '/api/v1/users/{loginId}/sessions', operationId: 'terminateUserSessions', summary: 'End every session of a user (`terminate all_sessions`).', auth: 'required', permission: 's',
@@ -78,8 +78,12 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: ok(S.RefreshedResponse), handler: sessions.refreshUserSessions,
   },
   {
-    method: 'POST', path: '/api/v1/users/{loginId}/invalidate', operationId: 'invalidateUser', summary: 'Invalidate the account in the registry and (by default) end its sessions.', auth: 'required', permission: 's',
+    method: 'POST', path: '/api/v1/users/{loginId}/invalidate', operationId: 'invalidateUser', summary: 'Invalidate the account (in the registry; fleet-wide with the distributed session cache) and (by default) end its sessions.', auth: 'required', permission: 's',
     body: { schema: S.InvalidateRequest, optional: true }, responses: ok(S.InvalidateResponse), handler: sessions.invalidateUser,
+  },
+  {
+    method: 'POST', path: '/api/v1/users/{loginId}/validate', operationId: 'validateUser', summary: 'Make an invalidated account valid again (fleet-wide with the distributed session cache).', auth: 'required', permission: 's',
+    responses: ok(S.ValidateResponse), handler: sessions.validateUser,
   },
   {
     method: 'GET', path: '/api/v1/sessions', operationId: 'listSessions', summary: 'Live sessions whose login ID matches a pattern.', auth: 'required', permission: 'l',

@@ -76,10 +76,24 @@ export const SessionsResponse = z.strictObject({
   sessions: z.array(SessionItem),
 });
 
+export const AccountInvalidationJson = z.strictObject({
+  at: z.string().describe('ISO-8601 UTC.'),
+  server: z.string().describe('The server whose admin plane invalidated the account.'),
+  by: z.string().describe('The admin principal that did.'),
+}).describe('With the distributed session cache: the account\'s fleet-wide invalidation.');
+
+export const UserSessionsResponse = SessionsResponse.extend({
+  accountValid: z.boolean().describe('False when this server\'s registry holds the account invalid, or it is invalidated fleet-wide.'),
+  invalidated: AccountInvalidationJson.optional(),
+});
+
 export const EndedResponse = z.strictObject({ ended: z.number().int() });
 export const RefreshedResponse = z.strictObject({ refreshed: z.number().int() });
 export const EpochResponse = z.strictObject({ epoch: z.number().int() });
 export const InvalidateResponse = z.strictObject({ accountValid: z.literal(false), ended: z.number().int() });
+export const ValidateResponse = z.strictObject({
+  accountValid: z.boolean().describe('Whether the account is valid on this server now (its registry may still hold it invalid).'),
+});
 
 export const PdadminResponse = z.strictObject({
   result: z.string().describe('All output as text: result lines, then `ID text` per message, command after command.'),

@@ -61,7 +61,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const tokens = options.tokensFile === undefined ? undefined
     : TokenStore.open(options.tokensFile, (err) => logger.error({ err: err.message }, 'tokens file not reloaded; the previous tokens stay in force'));
   const certificates = options.clientCertificates ? new CertificateMap(options.clientCertificates.principals) : undefined;
-  const authenticator = new Authenticator({ registry, lockout: new Lockout(options.lockout, now), tokens, certificates });
+  const authenticator = new Authenticator({
+    registry, lockout: new Lockout(options.lockout, now), tokens, certificates,
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+  });
   const metricsAuth = options.metricsAuth ?? true;
 
   const metricsRegistry = options.metricsRegistry ?? new Registry();
@@ -73,6 +76,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const audit = AuditLog.open(options.auditFile, { now });
   const admin: AdminContext = {
     engine, cache, registry, audit, logger, object,
+    ...(options.accounts ? { accounts: options.accounts } : {}),
     sessions: options.sessions ?? tableSessions(cache),
     policy: () => policy.current() ?? DEFAULT_POLICY,
     async metrics() {
@@ -178,10 +182,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       ...(bodyCredentials ? { bodyCredentials } : {}),
     });
     if (result.ok) return result.principal;
+    const what = result.status === 429 ? 'locked out' : result.status === 503 ? 'authentication not possible' : 'authentication failed';
     await audit.record({
       initiator: result.claimed, method: result.method, source: ctx.source, server: engine.serverName, route: ctx.route,
-      outcome: 'denied', detail: result.status === 429 ? `locked out: ${result.detail}` : `authentication failed: ${result.detail}`,
+      outcome: result.status === 503 ? 'error' : 'denied', detail: `${what}: ${result.detail}`,
     }).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'audit log write failed'));
+    if (result.status === 503)
+      throw new HttpError(503, 'session_store_unavailable', 'the session store cannot confirm the account now; try again shortly', { headers: { 'retry-after': '2' } });
     if (result.status === 429)
       throw new HttpError(429, 'locked_out', `${MESSAGES.lockedOut.text} Retry after ${result.retryAfterSeconds} s.`,
         { headers: { 'retry-after': String(result.retryAfterSeconds ?? 1) }, messages: [MESSAGES.lockedOut] });

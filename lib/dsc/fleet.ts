@@ -31,6 +31,8 @@ export type FleetValidation = ValidationResult | { readonly valid: false; readon
 export type FleetStart =
   | { readonly kind: 'started'; readonly session: CreatedSession }
   | { readonly kind: 'limit'; readonly count: number }
+  /** The account is invalidated fleet-wide (admin plane): no session is recorded. */
+  | { readonly kind: 'account_invalid' }
   | { readonly kind: 'unavailable' };
 
 export interface FleetOptions {
@@ -93,6 +95,7 @@ export class FleetSessions {
         if (local.valid) this.#cache.logout(sessionId);  // the fleet ended it while we were not listening
         return { valid: false, reason: verdict.reason };
       }
+      if (verdict.session.refreshNeeded && verdict.session.accountInvalidated) return this.#endInvalidAccount(sessionId, verdict.session);
       if (local.valid && this.#stream.applied === before) return local;
       const view = this.#adopt(sessionId, verdict.session);
       if (view === undefined) return { valid: false, reason: 'unknown' };
@@ -106,6 +109,22 @@ export class FleetSessions {
     }
     this.#o.logger.warn({}, 'session adoption kept racing with invalidations; refusing this request');
     return UNAVAILABLE;
+  }
+
+  /**
+   * `refresh all_sessions` of an account invalidated fleet-wide (without
+   * ending its sessions): the credential cannot be reloaded, so the session
+   * ends, as a refresh on one host ends it when the registry holds the
+   * account invalid (gateway.ts).
+   */
+  async #endInvalidAccount(sessionId: string, s: FleetSession): Promise<FleetValidation> {
+    this.#cache.logout(sessionId);
+    try {
+      await this.#store.endByUserSessionId(s.userSessionId, 'terminated', this.#now());
+    } catch (err) {
+      return this.#outage(err, 'refresh of an invalidated account');
+    }
+    return { valid: false, reason: 'terminated' };
   }
 
   #adopt(sessionId: string, s: FleetSession): SessionView | undefined {
@@ -164,7 +183,7 @@ export class FleetSessions {
       });
       if (!r.created) {
         this.#cache.logout(created.sessionId);
-        return { kind: 'limit', count: r.count };
+        return r.accountInvalid ? { kind: 'account_invalid' } : { kind: 'limit', count: r.count };
       }
     } catch (err) {
       this.#cache.logout(created.sessionId);

@@ -1,11 +1,12 @@
 // keys.ts -- the Redis key layout of the distributed session cache.
 //
 // Everything one user owns lives in one hash slot (hash tag `{u:<user hash>}`),
-// so every user-scoped change -- login under the concurrent-session policy,
-// terminate all_sessions, terminate session, logout, refresh -- is one Lua
-// script on one slot, atomic on a standalone server and on a Cluster alike.
-// Only two keys stand outside a user's slot: the pointer from a cookie to its
-// user, and the fleet-wide epoch. docs/distributed.md draws the layout.
+// so every user-scoped change -- login under the concurrent-session policy
+// and the account's invalidation, terminate all_sessions, terminate session,
+// logout, refresh -- is one Lua script on one slot, atomic on a standalone
+// server and on a Cluster alike. The keys outside a user's slot (pointers,
+// used tokens, failed-login counters, the fleet's epoch and heartbeats) are
+// each read or written alone. docs/distributed.md draws the layout.
 //
 // Neither a session ID (the cookie) nor a login ID appears in a key name: keys
 // carry SHA-256 fingerprints, so a Redis dump or a MONITOR line reveals no
@@ -25,6 +26,8 @@ export interface UserKeys {
   readonly user: string;
   /** ZSET: session fingerprint -> the time (ms) the session stops counting (lifetime or inactivity). */
   readonly live: string;
+  /** HASH, present while the account is invalidated fleet-wide: u = login ID, t = when (ms), h = server, p = principal. */
+  readonly invalid: string;
 }
 
 export class Keys {
@@ -36,12 +39,13 @@ export class Keys {
 
   user(loginId: string): UserKeys & { readonly tag: string } {
     const tag = fingerprint(loginId);
-    return { tag, user: `${this.prefix}:{u:${tag}}`, live: `${this.prefix}:{u:${tag}}:live` };
+    return { tag, ...this.userByTag(tag) };
   }
 
   /** The user keys of a user known by tag (from a pointer). */
   userByTag(tag: string): UserKeys {
-    return { user: `${this.prefix}:{u:${tag}}`, live: `${this.prefix}:{u:${tag}}:live` };
+    const user = `${this.prefix}:{u:${tag}}`;
+    return { user, live: `${user}:live`, invalid: `${user}:invalid` };
   }
 
   /** HASH: one session, in its user's slot. */
@@ -62,6 +66,14 @@ export class Keys {
   /** STRING: a used one-time token (pending displacement login), expiring with it. */
   onceToken(tokenFp: string): string {
     return `${this.prefix}:{o:${tokenFp}}`;
+  }
+
+  /**
+   * Prefix of a fleet-wide counter (failed logins, counters.ts): the limiter
+   * appends `:<digest>`, one key per count, a key of its own slot.
+   */
+  counter(purpose: string): string {
+    return `${this.prefix}:${purpose}`;
   }
 
   /** STRING: the fleet-wide sign-out epoch. */

@@ -37,12 +37,16 @@ end
 `;
 
 /**
- * KEYS: user, live, session. ARGV: login ID, session fingerprint, now, max
- * sessions (0 = no limit), epoch at birth, attributes, lifetime s, inactivity
- * s, auth method, auth level, flags, user session ID, host, tombstone ms.
- * Returns {1, count} when created, {0, count} when the user is at the limit.
+ * KEYS: user, live, session, account invalidation. ARGV: login ID, session
+ * fingerprint, now, max sessions (0 = no limit), epoch at birth, attributes,
+ * lifetime s, inactivity s, auth method, auth level, flags, user session ID,
+ * host, tombstone ms. Returns {1, count} when created, {0, count} when the
+ * user is at the limit, {-1, 0} when the account is invalidated fleet-wide
+ * (checked in the same script: an invalidation that returned holds against
+ * every login that records its session after it).
  */
 export const CREATE = script('create', `${DEADLINE}
+if redis.call('EXISTS', KEYS[4]) == 1 then return {-1, 0} end
 local now = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local count = redis.call('ZCARD', KEYS[2])
@@ -65,10 +69,11 @@ return {1, count + 1}
 `);
 
 /**
- * KEYS: user, session. Returns {session fields (HGETALL), {user g, gr, r}}.
+ * KEYS: user, session, account invalidation. Returns {session fields
+ * (HGETALL), {user g, gr, r}, 1 if the account is invalidated fleet-wide}.
  */
 export const FETCH = script('fetch', `
-return {redis.call('HGETALL', KEYS[2]), redis.call('HMGET', KEYS[1], 'g', 'gr', 'r')}
+return {redis.call('HGETALL', KEYS[2]), redis.call('HMGET', KEYS[1], 'g', 'gr', 'r'), redis.call('EXISTS', KEYS[3])}
 `);
 
 /**

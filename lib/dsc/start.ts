@@ -7,7 +7,11 @@ import type { Logger } from '../logger-type.js';
 import type { Config, RedisConfig } from '../config/schema.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskEngine } from '../tasks/engine.js';
+import type { CounterFactory } from '../proxy/counters.js';
+import type { AccountInvalidations } from '../registry/account-invalidations.js';
+import { FleetAccounts } from './accounts.js';
 import type { SessionListingResult, SessionSource } from '../session/session-source.js';
+import { fleetCounters } from './counters.js';
 import { FleetSessions } from './fleet.js';
 import { FleetTaskEngine, HOST_STALE_MS } from './fleet-tasks.js';
 import { InvalidationStream } from './invalidations.js';
@@ -25,6 +29,10 @@ export interface RunningFleet {
   readonly fleet: FleetSessions;
   readonly engine: FleetTaskEngine;
   readonly sessions: SessionSource;
+  /** The failed-login counters, kept in Redis: fleet-wide. */
+  readonly counters: CounterFactory;
+  /** Account invalidation through the admin plane, kept in Redis: fleet-wide. */
+  readonly accounts: AccountInvalidations;
   close(): Promise<void>;
 }
 
@@ -107,6 +115,8 @@ export async function startFleet(config: Config, cache: SessionCache, local: Tas
     fleet,
     engine,
     sessions: storeSessions(store),
+    counters: fleetCounters(store, r['command-timeout-ms']),
+    accounts: new FleetAccounts(store),
     async close() {
       clearInterval(beat);
       if (options.heartbeat) await store.leave(config.server['pdadmin-server-name']).catch(() => {});

@@ -44,6 +44,8 @@ export interface FleetSession {
   readonly userSessionId: string;
   readonly host: string;
   readonly refreshNeeded: boolean;
+  /** The account is invalidated fleet-wide (the session lives on until it is ended or refreshed). */
+  readonly accountInvalidated: boolean;
 }
 
 export type FleetLookup =
@@ -91,17 +93,20 @@ export class SessionStore {
     return toInt(await this.link.call(k, ['GET', k], true), 'epoch') ?? 0;
   }
 
-  /** Records a new session under the user's policy. False when the user holds maxSessions already. */
-  async create(s: NewFleetSession): Promise<{ created: boolean; count: number }> {
+  /**
+   * Records a new session under the user's policy. Not created when the user
+   * holds maxSessions already, or when the account is invalidated fleet-wide.
+   */
+  async create(s: NewFleetSession): Promise<{ created: boolean; count: number; accountInvalid: boolean }> {
     const fp = fingerprint(s.sessionId);
     const u = this.keys.user(s.loginId);
     const epoch = await this.epoch();
-    const r = await this.link.run(CREATE, [u.user, u.live, this.keys.session(u.tag, fp)], [
+    const r = await this.link.run(CREATE, [u.user, u.live, this.keys.session(u.tag, fp), u.invalid], [
       s.loginId, fp, s.now, s.maxSessions, epoch, JSON.stringify(s.attributes), s.lifetimeSeconds,
       s.inactivitySeconds, s.authMethod, s.authLevel, s.flags, s.userSessionId, s.host, TOMBSTONE_MS,
     ]);
     const [ok, count] = intPair(r, 'create');
-    if (ok !== 1) return { created: false, count };
+    if (ok !== 1) return { created: false, count, accountInvalid: ok === -1 };
     // The pointers live outside the user's slot: written after the record, so
     // a pointer never names a session that is not there.
     const ttl = s.lifetimeSeconds > 0 ? String(s.lifetimeSeconds * 1000 + TOMBSTONE_MS) : undefined;
@@ -112,7 +117,7 @@ export class SessionStore {
       this.link.call(cp, ['SET', cp, u.tag, ...px]),
       this.link.call(up, ['SET', up, `${u.tag} ${fp}`, ...px]),
     ]);
-    return { created: true, count };
+    return { created: true, count, accountInvalid: false };
   }
 
   /** The fleet's verdict on a cookie. */
@@ -123,7 +128,7 @@ export class SessionStore {
     if (tag === null || tag === undefined) return UNKNOWN;
     if (typeof tag !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(tag)) throw new DscLayoutError(`cookie pointer ${cp} holds a foreign value`);
     const uk = this.keys.userByTag(tag);
-    const r = await this.link.run(FETCH, [uk.user, this.keys.session(tag, fp)], []);
+    const r = await this.link.run(FETCH, [uk.user, this.keys.session(tag, fp), uk.invalid], []);
     return judge(r, epoch, now);
   }
 
@@ -209,7 +214,7 @@ export class SessionStore {
     const epoch = await this.epoch();
     const out: Array<FleetSession & { sessionFingerprint: string }> = [];
     for (const fp of members as string[]) {
-      const r = judge(await this.link.run(FETCH, [u.user, this.keys.session(u.tag, fp)], []), epoch, now);
+      const r = judge(await this.link.run(FETCH, [u.user, this.keys.session(u.tag, fp), u.invalid], []), epoch, now);
       if (r.state === 'valid') out.push({ ...r.session, sessionFingerprint: fp });
     }
     return out;
@@ -256,7 +261,7 @@ export class SessionStore {
 
 /** Applies the one validity rule to a FETCH reply. */
 function judge(reply: unknown, epoch: number, now: number): FleetLookup {
-  if (!Array.isArray(reply) || reply.length !== 2) throw new DscLayoutError('unexpected reply to a session fetch');
+  if (!Array.isArray(reply) || reply.length !== 3) throw new DscLayoutError('unexpected reply to a session fetch');
   const f = toRecord(reply[0]);
   if (f === undefined) return UNKNOWN;
   const [ug, ugr, ur] = (reply[1] as Array<string | null>) ?? [];
@@ -296,6 +301,7 @@ function judge(reply: unknown, epoch: number, now: number): FleetLookup {
       userSessionId: f.us,
       host: f.h ?? '',
       refreshNeeded: need('r') < Number(ur ?? 0),
+      accountInvalidated: Number(reply[2]) === 1,
     },
   };
 }

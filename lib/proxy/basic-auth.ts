@@ -85,6 +85,11 @@ export class BasicAuth {
     if (old !== undefined) await this.#logins.endOldSession(old);
     const started = await this.#logins.starter.start(outcome.user, 'basic', !this.#d.config.session['prompt-for-displacement']);
     if (started.kind === 'unavailable') { this.#unavailable(res, url); return undefined; }
+    if (started.kind === 'account_invalid') {
+      this.#d.metrics?.login('basic', 'account_invalid');
+      this.#gw.loginPage(req, res, url, secure, undefined, ACCOUNT_INVALID, 401);
+      return undefined;
+    }
     if (started.kind !== 'started') {
       // Basic authentication has no page to ask on: a limit is a refusal.
       this.#d.metrics?.login('basic', 'too_many_sessions');

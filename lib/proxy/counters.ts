@@ -2,8 +2,8 @@
 // see the same: failed-login counts (login-throttle.ts) and used pending
 // logins (one-time-tokens.ts). Both are rate-limiter-flexible limiters made
 // by a factory the process chooses: in memory for a single process, in the
-// primary for cluster workers (lib/server/cluster-counters.ts), and a Redis
-// limiter can stand in for the distributed mode without changing the users.
+// primary for cluster workers (lib/server/cluster-counters.ts), and in Redis
+// for a fleet of hosts (lib/dsc/counters.ts), without changing the users.
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface CounterOptions {

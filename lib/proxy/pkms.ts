@@ -169,6 +169,11 @@ export class Pkms {
         });
         return;
       }
+      case 'account_invalid':
+        this.#d.metrics?.login(method, 'account_invalid');
+        this.#d.logger.info({ user: user.id, outcome: 'account_invalid' }, 'login refused: the account is invalidated in the fleet');
+        this.#gw.loginPage(req, res, url, secure, undefined, ACCOUNT_INVALID, 403);
+        return;
       case 'unavailable':
         this.#d.metrics?.login(method, 'unavailable');
         sendHtml(res, 503, this.#d.pages.render('session_unavailable', { URL: url, ERROR: 'Logins are not possible while the session service is unavailable.' }), { 'retry-after': '2' });

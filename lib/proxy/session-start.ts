@@ -16,6 +16,8 @@ export type StartOutcome =
   | { readonly kind: 'prompt_displacement' }
   /** A numeric limit is reached: the reference's "Additional Login Denied" page. */
   | { readonly kind: 'denied_too_many'; readonly limit: number }
+  /** The account is invalidated fleet-wide (the distributed session cache's record of it). */
+  | { readonly kind: 'account_invalid' }
   /** The distributed session cache cannot be reached: no session can be started (fail closed). */
   | { readonly kind: 'unavailable' };
 
@@ -68,7 +70,7 @@ export class SessionStarter {
     for (let round = 0; round < 4; round++) {
       const r = await fleet.start({ ...this.#spec(user, method), maxSessions: limit });
       if (r.kind === 'started') return { kind: 'started', session: r.session, displaced };
-      if (r.kind === 'unavailable') return r;
+      if (r.kind === 'unavailable' || r.kind === 'account_invalid') return r;
       if (policy !== 'displace') return { kind: 'denied_too_many', limit };
       if (!silently) return { kind: 'prompt_displacement' };
       try {

@@ -3,6 +3,7 @@
 export type {
   UserRegistry, UserRecord, UserPatch, AuthOutcome, AuthFailure, ConcurrentSessionPolicy,
 } from './registry.js';
+export type { AccountInvalidation, AccountInvalidations } from './account-invalidations.js';
 export { FileRegistry, matchPattern, checkNewUser } from './file-registry.js';
 export type { FileRegistryOptions, RegistryLogger, UserDetails, NewUser, UserEdit, UserListing } from './file-registry.js';
 export {

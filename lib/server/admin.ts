@@ -10,6 +10,7 @@ import type { UserRegistry } from '../registry/registry.js';
 import type { SessionCache } from '../session/cache.js';
 import type { TaskRunner } from '../tasks/runner.js';
 import type { SessionSource } from '../session/session-source.js';
+import type { AccountInvalidations } from '../registry/account-invalidations.js';
 
 export interface RunningAdmin {
   readonly url: string;
@@ -23,6 +24,8 @@ export interface AdminDeps {
   /** Listings and counts (the fleet's store with dsess-enabled); default: the table. */
   sessions?: SessionSource;
   registry: UserRegistry;
+  /** Fleet-wide account invalidation (dsess-enabled); default: the registry records it. */
+  accounts?: AccountInvalidations;
   logger: Logger;
   metricsRegistry: Registry;
   metrics: GatehouseMetrics;
@@ -44,6 +47,7 @@ export function adminOptions(config: Config, deps: AdminDeps): AdminServerOption
     cache: deps.cache,
     ...(deps.sessions ? { sessions: deps.sessions } : {}),
     registry: deps.registry,
+    ...(deps.accounts ? { accounts: deps.accounts } : {}),
     ...(a.policy ? { policyFile: a.policy } : {}),
     ...(a.tokens ? { tokensFile: a.tokens } : {}),
     auditFile: a.audit!,

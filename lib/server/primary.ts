@@ -96,8 +96,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       cleanups.push(() => inProcess!.close());
       urls = inProcess.listening;
     } else {
-      // Failed-login counts and used pending logins, asked by every worker over IPC.
-      startCounterStore();
+      // Failed-login counts and used pending logins, asked by every worker over IPC (in Redis with a fleet).
+      if (fleet === undefined) startCounterStore();
       const workers = new Workers(config, pendingKey, logger);
       cleanups.push(() => workers.stop());
       urls = await workers.start(workerCount);
@@ -108,7 +108,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
       const { startAdmin } = await import('./admin.js');
       admin = await startAdmin(config, {
         cache, engine, registry, logger, metricsRegistry, metrics,
-        ...(fleet ? { sessions: fleet.sessions } : {}),
+        ...(fleet ? { sessions: fleet.sessions, accounts: fleet.accounts } : {}),
         ...(inProcess ? { extraRegistries: [inProcess.metricsRegistry] } : { clusterMetrics: new AggregatorRegistry() }),
       });
       cleanups.push(() => admin!.close());

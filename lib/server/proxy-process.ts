@@ -85,7 +85,8 @@ export async function startProxyProcess(config: Config, options: ProxyProcessOpt
     pendingKey: options.pendingKey,
     logger,
     metrics,
-    counters: countersForThisProcess(),
+    // With a fleet, the failed-login counts live in Redis (every host sees them); else in this host.
+    counters: fleet?.counters ?? countersForThisProcess(),
     ...(fleet !== undefined ? { fleet: fleet.fleet } : {}),
     recordEai: audit === undefined ? undefined : (r) => {
       const line = {
