@@ -127,6 +127,8 @@ export const configSchema = z.strictObject({
     'credential-bytes': z.number().int().min(64).max(65536).multipleOf(8).default(1024),
     // How often expired sessions are reaped (so they stop counting against policy).
     'reap-interval': seconds(3600).default(10),
+    // A restart keeps the table's live sessions when its layout still fits; `no` starts empty every time.
+    'keep-on-restart': yesNo.default(true),
     // `[session] dsess-enabled`: share sessions with other hosts through Redis (the `redis` section).
     'dsess-enabled': yesNo.default(false),
     // How often a host writes a session's last access to Redis (the reference's default).

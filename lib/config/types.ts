@@ -38,6 +38,7 @@ export type Config = {
     'max-concurrent-web-sessions': number | "unset" | "unlimited" | "displace";
     'credential-bytes': number;
     'reap-interval': number;
+    'keep-on-restart': boolean;
     'dsess-enabled': boolean;
     'dsess-last-access-update-interval': number;
     'displacement-prompt-timeout': number;

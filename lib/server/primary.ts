@@ -1,5 +1,6 @@
-// primary.ts -- `gatehouse serve`: the primary process creates the shared
-// session table, runs the admin listener and the reaper, and forks the
+// primary.ts -- `gatehouse serve`: the primary process opens the shared
+// session table (the last run's, sessions and all, when it can be kept; see
+// server-table.ts), runs the admin listener and the reaper, and forks the
 // proxy workers (node:cluster), which all map the same table: a session
 // made through one worker is valid on every other, and a termination
 // through any front door holds on all of them at once.
@@ -17,6 +18,8 @@ import type { RunningAdmin } from './admin.js';
 import { startCounterStore } from './cluster-counters.js';
 import { engineFor, joinFleet, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import type { RunningFleet } from '../dsc/start.js';
+import { RunRecord } from './run-record.js';
+import { openServerTable } from './server-table.js';
 import { TableLock } from './table-lock.js';
 
 export interface Running {
@@ -35,24 +38,31 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   const tableName = config.server['table-name']!;
   fs.mkdirSync(config.server['state-dir'], { recursive: true, mode: 0o700 });
   const lock = TableLock.acquire(config.server['state-dir'], tableName);
+  // The previous run's table, with its sessions, when it can be kept (server-table.ts).
   let cache: SessionCache;
+  let record: RunRecord;
+  let created: boolean;
   try {
-    cache = SessionCache.create(tableName, {
-      capacity: Math.max(32, config.session['max-entries']),
-      credentialBytes: config.session['credential-bytes'],
-    });
+    const table = await openServerTable(config, logger, { crashed: lock.crashed });
+    ({ cache, created } = table);
+    record = RunRecord.begin(config.server['state-dir'], tableName, table.kills);
   } catch (err) {
     lock.release();
     throw err;
   }
+  // The table stays for the next run; a start that fails removes only a table it made itself.
+  const leave = (failed: boolean): void => {
+    cache.close();
+    if (failed && created) SessionCache.unlink(tableName);
+    record.stopped();
+    lock.release();
+  };
   const pendingKey = crypto.randomBytes(32);
   let registry: FileRegistry;
   try {
     registry = await FileRegistry.open(config.registry.file, { watch: true, logger });
   } catch (err) {
-    cache.close();
-    SessionCache.unlink(tableName);
-    lock.release();
+    leave(true);
     throw err;
   }
   const metricsRegistry = new Registry();
@@ -63,9 +73,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     fleet = await joinFleet(config, cache, logger, 'primary', config.server.workers === 0 ? metricsRegistry : undefined);
   } catch (err) {
     registry.close();
-    cache.close();
-    SessionCache.unlink(tableName);
-    lock.release();
+    leave(true);
     throw err;
   }
   const engine = fleet?.engine ?? engineFor(cache, config);
@@ -78,14 +86,12 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
   reaper.unref();
 
   const cleanups: Array<() => Promise<void> | void> = [];
-  const close = async (): Promise<void> => {
+  const close = async (failed = false): Promise<void> => {
     clearInterval(reaper);
     for (const c of cleanups.reverse()) await c();
     await fleet?.close();
     registry.close();
-    cache.close();
-    SessionCache.unlink(tableName);
-    lock.release();
+    leave(failed);
   };
 
   try {
@@ -98,7 +104,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     } else {
       // Failed-login counts and used pending logins, asked by every worker over IPC (in Redis with a fleet).
       if (fleet === undefined) startCounterStore();
-      const workers = new Workers(config, pendingKey, logger);
+      const workers = new Workers(config, pendingKey, logger, record);
       cleanups.push(() => workers.stop());
       urls = await workers.start(workerCount);
     }
@@ -121,9 +127,9 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     };
     process.on('SIGHUP', onHup);
     cleanups.push(() => { process.off('SIGHUP', onHup); });
-    return { ...urls, admin: admin?.url, workers: workerCount, close };
+    return { ...urls, admin: admin?.url, workers: workerCount, close: () => close() };
   } catch (err) {
-    await close();
+    await close(true);
     throw err;
   }
 }
@@ -133,13 +139,15 @@ class Workers {
   readonly #config: Config;
   readonly #key: Buffer;
   readonly #log: Logger;
+  readonly #record: RunRecord;
   #stopping = false;
   readonly #live = new Set<Worker>();
 
-  constructor(config: Config, key: Buffer, log: Logger) {
+  constructor(config: Config, key: Buffer, log: Logger, record: RunRecord) {
     this.#config = config;
     this.#key = key;
     this.#log = log;
+    this.#record = record;
   }
 
   async start(n: number): Promise<{ http?: string; https?: string }> {
@@ -157,7 +165,13 @@ class Workers {
   #fork(): Promise<{ http?: string; https?: string }> {
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(this.#config), [KEY_ENV]: this.#key.toString('hex') });
     this.#live.add(worker);
-    worker.once('exit', () => this.#live.delete(worker));
+    // The next start waits for the workers the record names; one killed by a signal may have stopped mid-operation.
+    const pid = worker.process.pid;
+    if (pid !== undefined) this.#record.workerStarted(pid);
+    worker.once('exit', (_code: number | null, signal: string | null) => {
+      this.#live.delete(worker);
+      if (pid !== undefined) this.#record.workerEnded(pid, signal !== null);
+    });
     // A send to a worker whose IPC channel has closed (it failed, or died) fails with EPIPE, emitted
     // here; unhandled, it would crash the primary. The worker's exit is handled on its own.
     worker.on('error', (err) => this.#log.warn({ err, pid: worker.process.pid }, 'proxy worker IPC channel failed'));

@@ -1,23 +1,27 @@
 // table-lock.ts -- one Gatehouse per session table. A PID file in the state
 // folder tells a second `gatehouse serve` with the same server-name that the
-// table is taken; a stale one (its process is gone: a crash) is taken over
-// and the crashed run's table is removed before a fresh one is made.
+// table is taken; a stale one (its process is gone: a crash or kill -9) is
+// taken over, and `crashed` tells the caller that the last run never
+// stopped, so its table is checked before it is kept (server-table.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { SessionCache } from '../session/cache.js';
 
 export class TableLock {
   readonly #file: string;
-  private constructor(file: string) { this.#file = file; }
+  /** A stale PID file was taken over: the previous run did not stop. */
+  readonly crashed: boolean;
+  private constructor(file: string, crashed: boolean) {
+    this.#file = file;
+    this.crashed = crashed;
+  }
 
   static acquire(stateDir: string, tableName: string): TableLock {
     const file = path.join(stateDir, `${tableName}.pid`);
+    let stale = false;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-        // Ours now: a table left by a crashed run is stale, start clean.
-        SessionCache.unlink(tableName);
-        return new TableLock(file);
+        return new TableLock(file, stale);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
@@ -25,6 +29,7 @@ export class TableLock {
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
         throw new Error(`session table '${tableName}' is in use by another Gatehouse (pid ${pid}; ${file}). Give this one another server.server-name or server.table-name.`);
       fs.rmSync(file, { force: true });
+      stale = true;
     }
     throw new Error(`could not take ${file}`);
   }

@@ -1,6 +1,9 @@
 // worker-main.ts -- entry point of a proxy worker process (node:cluster).
 // The primary passes the validated configuration and the shared HMAC key
-// in the environment; the worker reports its listeners over IPC.
+// in the environment; the worker reports its listeners over IPC. If the
+// primary dies (kill -9), the channel closes and node:cluster ends this
+// process at once (it exits on an unexpected disconnect), between two table
+// calls; the next primary waits for that before it checks the table.
 import { serveWorkerMetrics } from '../metrics.js';
 import type { Config } from '../config/types.js';
 import { createLogger } from './logger.js';

@@ -1,7 +1,8 @@
 // gatehouse.ts -- runs a real `gatehouse serve` for integration tests: a
 // temp folder with a registry and a config file, the CLI as a child process
 // (so cluster workers are real processes), and a small browser-like client
-// that keeps cookies and never follows redirects on its own.
+// that keeps cookies and never follows redirects on its own. A server can
+// be stopped or killed and started again on the same folder (a restart).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import YAML from 'yaml';
+import { SessionCache } from '../../lib/session/cache.js';
 import { FileRegistry } from '../../lib/registry/file-registry.js';
 import type { NewUser } from '../../lib/registry/file-registry.js';
 
@@ -21,6 +23,7 @@ export interface RunningGatehouse {
   readonly https?: string;
   readonly admin?: string;
   readonly config: Record<string, unknown>;
+  readonly configFile: string;
   readonly registryFile: string;
   readonly serverName: string;
   readonly tableName: string;
@@ -31,7 +34,10 @@ export interface RunningGatehouse {
   stderr(): string;
   /** Parsed log lines (non-JSON lines skipped). */
   entries(): Array<Record<string, unknown>>;
+  /** Stops the server, removes its folder and its session table (which a stop keeps for the next run). */
   stop(): Promise<number | null>;
+  /** Sends `signal` to the primary and waits for it to exit; folder and table stay for `restartGatehouse`. */
+  halt(signal: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface GatehouseSetup {
@@ -55,7 +61,7 @@ export async function startGatehouse(setup: GatehouseSetup): Promise<RunningGate
   const n = counter++;
   const serverName = `it${process.pid}x${n}-default`;
   const tableName = `gh-it-${process.pid}-${Date.now().toString(36)}-${n}`;
-  const config = {
+  const config: Record<string, unknown> = {
     ...setup.config,
     server: { 'server-name': serverName, 'pdadmin-server-name': `default-webseald-it${process.pid}`, 'state-dir': dir, 'table-name': tableName, workers: setup.workers ?? 0, ...(setup.config['server'] as object ?? {}) },
     listen: setup.config['listen'] ?? { http: { host: '127.0.0.1', port: 0 } },
@@ -63,28 +69,55 @@ export async function startGatehouse(setup: GatehouseSetup): Promise<RunningGate
     admin: { port: 0, tls: 'no', ...(setup.config['admin'] as object ?? {}) },
     logging: { level: 'info' },
   };
-  const configFile = path.join(dir, 'gatehouse.yaml');
-  fs.writeFileSync(configFile, YAML.stringify(config));
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const err = { text: '' };
-  let ready: { http?: string; https?: string; admin?: string };
   try {
-    ready = await waitReady(child, log, err);
+    return await launch({ dir, config, registryFile, serverName, tableName });
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+type Instance = Pick<RunningGatehouse, 'dir' | 'config' | 'registryFile' | 'serverName' | 'tableName'>;
+
+/**
+ * `gatehouse serve` again on a halted server's folder (state dir, registry,
+ * session table), with its configuration changed by `change` if given.
+ * Rejects with the log and stderr when the server does not get ready.
+ */
+export function restartGatehouse(previous: RunningGatehouse, change?: (config: Record<string, unknown>) => Record<string, unknown>): Promise<RunningGatehouse> {
+  const { dir, registryFile, serverName, tableName } = previous;
+  return launch({ dir, registryFile, serverName, tableName, config: change ? change(structuredClone(previous.config)) : previous.config });
+}
+
+async function launch(i: Instance): Promise<RunningGatehouse> {
+  const configFile = path.join(i.dir, 'gatehouse.yaml');
+  fs.writeFileSync(configFile, YAML.stringify(i.config));
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  const err = { text: '' };
+  const ready = await waitReady(child, log, err);
   return {
-    dir, config, registryFile, serverName, tableName, log,
+    ...i, configFile, log,
     http: ready.http!,
     https: ready.https,
     admin: ready.admin,
     pid: child.pid!,
     stderr: () => err.text,
     entries: () => log.flatMap((l) => { try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } }),
-    stop: () => stop(child, dir),
+    stop: async () => {
+      const code = await stop(child, i.dir);
+      SessionCache.unlink(i.tableName);
+      return code;
+    },
+    halt: (signal) => halt(child, signal),
   };
+}
+
+async function halt(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+  child.kill(signal);
+  return exited;
 }
 
 function waitReady(child: ChildProcess, log: string[], err: { text: string }): Promise<{ http?: string; https?: string; admin?: string }> {
