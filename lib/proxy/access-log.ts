@@ -49,6 +49,8 @@ export interface AccessLine {
 }
 
 const MAX_PATH = 1024;
+const FILE_BATCH_BYTES = 4096;
+const FILE_FLUSH_MS = 1000;
 
 /** The path of a request target for the log: no query string, at most MAX_PATH characters. */
 export function loggedPath(url: string | undefined): string {
@@ -77,7 +79,12 @@ export class AccessLog {
       fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true, mode: 0o700 });
       fs.closeSync(fs.openSync(options.file, 'a', 0o600));
     }
-    this.#dest = destination({ dest: options.file ?? 1, sync: false, mode: 0o600 });
+    // To a file, lines are written 4 KiB at a time (at least once a second): a write() per line
+    // cost a busy proxy markedly more CPU per request than batches did. Standard output may be a pipe
+    // shared with the application log, where only writes under 4 KiB stay whole: a line each.
+    this.#dest = destination(options.file !== undefined
+      ? { dest: options.file, sync: false, mode: 0o600, minLength: FILE_BATCH_BYTES, periodicFlush: FILE_FLUSH_MS }
+      : { dest: 1, sync: false });
     let reported = false;
     this.#dest.on('error', (err: unknown) => {
       if (reported) return;
