@@ -37,9 +37,9 @@ export type { AdminApiErrorCode, AdminClientErrorCode } from './admin/api-error-
 export type { AdminClientOptions, AdminAuth, WhoAmI, SessionListingJson, UserSessionListingJson, SessionJson, PdadminReply } from './admin/client.js';
 export * from './admin/index.js';
 export { createMetrics, serveWorkerMetrics, clusterMetricsText } from './metrics.js';
-export type { GatehouseMetrics, MetricsOptions } from './metrics.js';
+export type { GatehouseMetrics, MetricsOptions, BackendHealth } from './metrics.js';
 export { Junction, isReservedHeader } from './proxy/junction.js';
-export type { JunctionOptions, ForwardContext, ForwardFailure, UpgradeContext } from './proxy/junction.js';
+export type { JunctionOptions, JunctionServer, ForwardContext, ForwardFailure, UpgradeContext } from './proxy/junction.js';
 // Types that the exports above mention in their signatures (so consumers can name them).
 export type { NativeStats } from './native.js';
 export type { RegistryErrorCode, LockOptions, StoredUser } from './registry/user-file.js';

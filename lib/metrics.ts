@@ -16,7 +16,11 @@
 //            startAdminServer({ ..., metricsRegistry: reg, clusterMetrics: workers });
 //   /metrics then serves the primary's registry followed by the workers'
 //   aggregate (clusterMetricsText below); the two hold disjoint names.
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, type PrometheusContentType } from 'prom-client';
+//   Node's process metrics (processMetricsPrefix) are collected in every
+//   process: `gatehouse serve` names the workers' gatehouse_* (summed or
+//   averaged by prom-client's per-metric aggregators) and the primary's own
+//   gatehouse_primary_*, so that they too stay disjoint.
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type PrometheusContentType } from 'prom-client';
 import type { SessionCache } from './session/cache.js';
 import { INVALID_REASONS } from './session/reasons.js';
 
@@ -42,6 +46,26 @@ export interface GatehouseMetrics {
   readonly sessionsEnded?: Counter<'reason'>;
   /** Valid sessions evicted to make room in a full table; undefined without a cache. */
   readonly sessionsEvicted?: Counter<string>;
+  /** Requests the proxy answered, by junction point (`(none)`, `(pkms)` for the rest) and status code. */
+  readonly proxyRequests: Counter<'junction' | 'status'>;
+  /** Back-end latency (forwarding to response headers), in seconds, by junction. */
+  readonly upstreamSeconds: Histogram<'junction'>;
+  /**
+   * Counts one answered request for proxyRequests and, when a back-end
+   * answered, its latency for upstreamSeconds. Buffered like recordValidate:
+   * the metrics are brought up to date when scraped.
+   */
+  readonly recordRequest: (junction: string, status: number, upstreamSeconds?: number) => void;
+  /** 1 while a back-end server is up, 0 while down, per junction and server (read from MetricsOptions.backends). */
+  readonly backendUp: Gauge<'junction' | 'server'>;
+}
+
+/** One back-end server's passive health, as the proxy last saw it. */
+export interface BackendHealth {
+  readonly junction: string;
+  /** `http://host:port`. */
+  readonly server: string;
+  readonly up: boolean;
 }
 
 export interface MetricsOptions {
@@ -54,10 +78,20 @@ export interface MetricsOptions {
   only?: 'proxy' | 'admin';
   /** The table whose stats() the collected-on-scrape metrics read. */
   cache?: SessionCache;
+  /** The back-end servers whose health gatehouse_backend_up reports, read on each scrape. */
+  backends?: () => Iterable<BackendHealth>;
+  /**
+   * Also collect Node's default process metrics (CPU, memory, event loop,
+   * GC) into `registry`, their names prefixed with this. Once per registry.
+   */
+  processMetricsPrefix?: string;
 }
 
 /** Validate takes well under a microsecond; the buckets reach from 100 ns to 10 ms. */
 export const VALIDATE_BUCKETS: readonly number[] = [1e-7, 2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 1e-4, 1e-3, 1e-2];
+
+/** Back-end latency: 1 ms to the default response-timeout of 120 s. */
+export const UPSTREAM_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 const ENDED_REASONS = INVALID_REASONS.filter((r) => r !== 'unknown');
 
@@ -88,14 +122,30 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     pending[pendingCount++] = seconds;
     if (pendingCount === pending.length) flushValidate(validateSeconds);
   };
+  const { proxyRequests, upstreamSeconds, recordRequest } = requestMetrics(proxy);
+  const backends = options.backends;
+  const backendUp = new Gauge({
+    name: 'gatehouse_backend_up',
+    help: 'Back-end servers by junction: 1 up, 0 down (its last connection attempt failed or its response timed out). In a cluster, 0 when any worker saw it down.',
+    labelNames: ['junction', 'server'] as const,
+    registers: proxy,
+    aggregator: 'min',
+    collect() {
+      if (backends === undefined) return;
+      this.reset();
+      for (const b of backends()) this.set({ junction: b.junction, server: b.server }, b.up ? 1 : 0);
+    },
+  });
+  if (options.processMetricsPrefix !== undefined) collectDefaultMetrics({ register: registry, prefix: options.processMetricsPrefix });
   const adminRequests = new Counter({
     name: 'gatehouse_admin_requests_total',
     help: 'Admin API requests by route and outcome.',
     labelNames: ['route', 'outcome'] as const,
     registers: admin,
   });
+  const perRequest = { proxyRequests, upstreamSeconds, recordRequest, backendUp };
   const cache = options.cache;
-  if (cache === undefined) return { logins, adminRequests, validateSeconds, recordValidate };
+  if (cache === undefined) return { logins, adminRequests, validateSeconds, recordValidate, ...perRequest };
 
   // Read on scrape. A closed table (shutdown) leaves the last values out rather than failing the scrape.
   const stats = () => {
@@ -139,7 +189,53 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       this.inc(s.evictions);
     },
   });
-  return { logins, adminRequests, validateSeconds, recordValidate, sessionsLive, sessionsEnded, sessionsEvicted };
+  return { logins, adminRequests, validateSeconds, recordValidate, sessionsLive, sessionsEnded, sessionsEvicted, ...perRequest };
+}
+
+/**
+ * The request counter and the latency histogram, fed through buffers: a
+ * request costs a map update and an array store, and prom-client's label
+ * hashing runs once per series per scrape instead of once per request.
+ */
+function requestMetrics(registers: Registry[]): Pick<GatehouseMetrics, 'proxyRequests' | 'upstreamSeconds' | 'recordRequest'> {
+  const counts = new Map<string, Map<number, number>>();
+  const latencies = new Map<string, number[]>();
+  let pendingLatencies = 0;
+  const flushCounts = (c: Counter<'junction' | 'status'>): void => {
+    for (const [junction, byStatus] of counts) for (const [status, n] of byStatus) c.inc({ junction, status: String(status) }, n);
+    counts.clear();
+  };
+  const flushLatencies = (h: Histogram<'junction'>): void => {
+    for (const [junction, values] of latencies) for (const v of values) h.observe({ junction }, v);
+    latencies.clear();
+    pendingLatencies = 0;
+  };
+  const proxyRequests = new Counter({
+    name: 'gatehouse_proxy_requests_total',
+    help: 'Requests the proxy answered, by junction ((none): no junction, (pkms): the login endpoints) and status code (499: the connection closed before a status was sent).',
+    labelNames: ['junction', 'status'] as const,
+    registers,
+    collect() { flushCounts(this); },
+  });
+  const upstreamSeconds = new Histogram({
+    name: 'gatehouse_proxy_upstream_seconds',
+    help: 'Back-end latency by junction: from forwarding a request to the response headers, retries included.',
+    labelNames: ['junction'] as const,
+    buckets: [...UPSTREAM_BUCKETS],
+    registers,
+    collect() { flushLatencies(this); },
+  });
+  const recordRequest = (junction: string, status: number, upstream?: number): void => {
+    let byStatus = counts.get(junction);
+    if (byStatus === undefined) counts.set(junction, byStatus = new Map());
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    if (upstream === undefined) return;
+    let values = latencies.get(junction);
+    if (values === undefined) latencies.set(junction, values = []);
+    values.push(upstream);
+    if (++pendingLatencies >= 4096) flushLatencies(upstreamSeconds);
+  };
+  return { proxyRequests, upstreamSeconds, recordRequest };
 }
 
 /**

@@ -209,6 +209,36 @@ test('parseConfig resolves relative paths against the file\'s folder and derives
   t.is(c.admin.audit, path.join(path.resolve('/etc/gh', 'state'), 'audit.log'));
 });
 
+test('the access log and the request-ID header: defaults, a relative requests-file, and refused values', (t) => {
+  const d = parseConfig(minimal(), 'x.yaml', '/etc/gh');
+  t.false(d.logging.requests);
+  t.is(d.logging['requests-file'], undefined, 'standard output');
+  t.is(d.logging['requests-sample-rate'], 1);
+  t.is(d['header-names']['request-id'], 'x-request-id');
+  const raw = minimal();
+  raw['logging'] = { requests: 'yes', 'requests-file': 'logs/access.log', 'requests-sample-rate': 0.25 };
+  raw['header-names'] = { 'request-id': '' };
+  const c = parseConfig(raw, 'x.yaml', '/etc/gh');
+  t.true(c.logging.requests);
+  t.is(c.logging['requests-file'], path.resolve('/etc/gh', 'logs/access.log'));
+  t.is(c.logging['requests-sample-rate'], 0.25);
+  t.is(c['header-names']['request-id'], '', 'disabled');
+  const refused = (logging: Raw, headerNames: Raw, key: RegExp): void => {
+    const bad = minimal();
+    bad['logging'] = logging;
+    bad['header-names'] = headerNames;
+    const err = t.throws(() => parseConfig(bad), { instanceOf: ConfigError });
+    t.regex(err.message, key, err.message);
+  };
+  refused({ 'requests-sample-rate': 1.5 }, {}, /logging\.requests-sample-rate: must be from 0 to 1/);
+  refused({ 'requests-sample-rate': -0.1 }, {}, /logging\.requests-sample-rate: must be from 0 to 1/);
+  refused({ 'requests-file': '' }, {}, /logging\.requests-file/);
+  for (const name of ['Cookie', 'host', 'X-Forwarded-For', 'iv-request-id', 'iv_request_id', 'am-eai-id', 'proxy-id', 'connection', 'has space'])
+    refused({}, { 'request-id': name }, /header-names\.request-id/);
+  refused({}, { 'request-id': 'iv_server_name' }, /header-names\.request-id/);
+  refused({}, { 'request-id': 'x-corr', credattr: { tagvalue_user_session_id: 'X_Corr' } }, /header-names\.request-id: must differ from the identity headers/);
+});
+
 test('yes/no entries accept the spellings webseald.conf and YAML use', (t) => {
   for (const [value, expected] of [['yes', true], ['YES', true], ['on', true], ['true', true], [true, true], ['no', false], ['off', false], ['false', false], [false, false]] as const) {
     const raw = minimal();

@@ -119,6 +119,7 @@ function resolvePaths(c: Config, base: string): Config {
     'acnt-mgt': { ...c['acnt-mgt'], templates: opt(c['acnt-mgt'].templates) },
     junctions: Object.fromEntries(Object.entries(c.junctions).map(([k, j]) => [k, { ...j, 'ca-file': opt(j['ca-file']) }])),
     registry: { file: abs(c.registry.file) },
+    logging: { ...c.logging, 'requests-file': opt(c.logging['requests-file']) },
     admin: {
       ...c.admin,
       tls: typeof c.admin.tls === 'object' ? { cert: abs(c.admin.tls.cert), key: abs(c.admin.tls.key) } : c.admin.tls,

@@ -16,6 +16,13 @@ const headerName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'header names are 1
 // Cookie names: "Cookie names must be alphanumeric" (we also allow - and _, as the defaults use -).
 const cookieName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'cookie names are 1-64 of A-Z a-z 0-9 - _');
 const serverNamePart = z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'use 1-256 of A-Z a-z 0-9 . _ -');
+// Headers the proxy itself sets, strips or frames with: never the request-ID header.
+const PROXY_OWNED_HEADERS = new Set(['host', 'cookie', 'authorization', 'content-length', 'content-type', 'transfer-encoding', 'connection',
+  'keep-alive', 'te', 'trailer', 'upgrade', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+const requestIdHeader = z.union([z.literal(''), headerName.refine((n) => {
+  const h = n.toLowerCase().replaceAll('_', '-');
+  return !PROXY_OWNED_HEADERS.has(h) && !h.startsWith('proxy-') && !h.startsWith('iv-') && !h.startsWith('am-eai-');
+}, 'must not be a header the proxy sets or strips (Host, Cookie, X-Forwarded-*, iv-*, am-eai-*, hop-by-hop)')]);
 
 export const concurrentPolicy = z.union([
   z.enum(['unset', 'unlimited', 'displace']),
@@ -171,6 +178,13 @@ export const configSchema = z.strictObject({
     'server-name': z.union([z.literal(''), headerName]).default('iv_server_name'),
     // `credattr{<attribute>} = <header>`: e.g. tagvalue_user_session_id: user-session-id.
     credattr: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/), headerName).default({}),
+    // The request ID: read from clients (kept when sane), sent to every junction; '' disables both.
+    'request-id': requestIdHeader.default('x-request-id'),
+  }).superRefine((h, ctx) => {
+    const id = h['request-id'].toLowerCase().replaceAll('_', '-');
+    const identity = [h['server-name'], ...Object.values(h.credattr)].map((n) => n.toLowerCase().replaceAll('_', '-'));
+    if (id !== '' && identity.includes(id))
+      ctx.addIssue({ code: 'custom', path: ['request-id'], message: 'must differ from the identity headers (server-name, credattr)' });
   }).prefault({}),
   junctions: z.record(z.string(), junction).superRefine((j, ctx) => {
     if (Object.keys(j).length === 0) ctx.addIssue({ code: 'custom', message: 'at least one junction is needed' });
@@ -197,6 +211,12 @@ export const configSchema = z.strictObject({
   redis: redisSection.optional(),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // `[logging] requests`: the access log, one JSON line per request answered.
+    requests: yesNo.default(false),
+    // `[logging] requests-file`: where those lines go; absent: standard output (with the application log).
+    'requests-file': z.string().min(1).optional(),
+    // The share of requests answered below 500 that are written; 5xx and cut connections always are.
+    'requests-sample-rate': z.number({ error: 'expected a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(1),
   }).prefault({}),
 }).superRefine((c, ctx) => {
   if (c.session['dsess-enabled'] && c.redis === undefined)

@@ -63,6 +63,7 @@ export type Config = {
     credattr: {
       [x: string]: string;
     };
+    'request-id': string;
   };
   junctions: {
     [x: string]: {
@@ -103,6 +104,9 @@ export type Config = {
   };
   logging: {
     level: "error" | "fatal" | "warn" | "info" | "debug" | "trace" | "silent";
+    requests: boolean;
+    'requests-sample-rate': number;
+    'requests-file'?: string | undefined;
   };
   redis?: {
     servers: string[];

@@ -2,6 +2,8 @@
 // server (keep-alive connections), round robin over the healthy ones, and
 // passive health: a server that refused a connection or let a connect time
 // out is skipped for failureBackoffMs, then tried again by the next request.
+// Backend.up is what the metrics report: down from such a failure (or a
+// response timeout) until the server next answers.
 import { Pool } from 'undici';
 
 export interface BackendTls {
@@ -26,6 +28,11 @@ export class Backend {
   readonly pool: Pool;
   /** Date.now() until which the server is skipped; 0 = healthy. */
   downUntil = 0;
+  /**
+   * As last seen: false after a failed connection or a response timeout,
+   * true again when the server answers (any status). Reported, not routed on.
+   */
+  up = true;
 
   constructor(url: URL, opts: BackendPoolOptions) {
     this.origin = url.origin;
@@ -80,6 +87,7 @@ export class BackendPool {
   /** A connect to `b` failed: skip it for failureBackoffMs. */
   markDown(b: Backend, now = Date.now()): void {
     b.downUntil = now + this.#backoffMs;
+    b.up = false;
   }
 
   /** Waits for requests in flight, then closes every connection. */

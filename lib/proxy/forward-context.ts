@@ -15,6 +15,14 @@ export interface ForwardContext {
   /** Identity headers to add (iv-user, iv-groups, ...) after the client's were stripped. */
   identity: Record<string, string>;
   /**
+   * The request's ID, sent in the junction's request-ID header (when it has
+   * one) in place of whatever the client sent there. Default: the client's
+   * own when sane (request-id.ts), else a new one.
+   */
+  requestId?: string;
+  /** Called with the size of each piece of the back-end's response body as it is relayed. */
+  onResponseData?(bytes: number): void;
+  /**
    * May mutate `headers` (the EAI hook removes am-eai-server-task); called
    * before anything of the response reaches the client, on every response
    * path: plain, back-end error pages, 101 and refused upgrades.

@@ -78,6 +78,7 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, raw: Record<string, string | string[] | undefined>, reason: string | undefined): void {
+    this.#attempt!.backend.up = true;
     if (status < 200 || this.#clientGone) return; // 1xx are not relayed; a gone client is being aborted
     let headers: ResponseHeaders;
     try {
@@ -95,6 +96,7 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#ctx.onResponseData?.(chunk.length);
     if (!this.#res.write(chunk)) controller.pause();
   }
 
@@ -138,7 +140,9 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
       res.destroy();
       return;
     }
-    this.#fail(failureKind(err), describe(attempt.backend, err));
+    const kind = failureKind(err);
+    if (kind === 'timeout') attempt.backend.up = false;
+    this.#fail(kind, describe(attempt.backend, err));
   }
 
   #fail(kind: ForwardFailure, detail: string): void {

@@ -11,6 +11,7 @@ import { BackendPool, type Backend, type BackendTls } from './backend-pool.js';
 import type { ForwardContext, ForwardFailure, ForwardPlan, UpgradeContext } from './forward-context.js';
 import { requestHeaders, reservedHeaderSet } from './forward-headers.js';
 import { HttpExchange } from './forward-http.js';
+import { requestIdFrom } from './request-id.js';
 import { UpgradeExchange } from './upgrade.js';
 
 export type { ForwardContext, ForwardFailure, UpgradeContext } from './forward-context.js';
@@ -36,6 +37,19 @@ export interface JunctionOptions {
   sessionCookieNames?: readonly string[];
   /** Extra identity header names to strip from client requests (case-insensitive, `_` = `-`). */
   reservedHeaders?: readonly string[];
+  /**
+   * Send every request's ID (ForwardContext.requestId) in this header; the
+   * client's own header of that name is never passed on as it came. Default: none.
+   */
+  requestIdHeader?: string;
+}
+
+/** One server of a junction, as its passive health last saw it. */
+export interface JunctionServer {
+  /** `http://host:port`. */
+  readonly server: string;
+  /** False after a failed connection or a response timeout, until the server next answers. */
+  readonly up: boolean;
 }
 
 const POINT = /^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/;
@@ -86,6 +100,7 @@ export class Junction {
   readonly #pool: BackendPool;
   readonly #cookies: ReadonlySet<string>;
   readonly #reserved: ReadonlySet<string>;
+  readonly #requestIdHeader: string | undefined;
   readonly #tunnels = new Set<Duplex>();
   #closed = false;
 
@@ -102,7 +117,10 @@ export class Junction {
     this.#strip = options.stripPoint ?? true;
     this.#idleMs = millis(point, 'idleTimeoutMs', options.idleTimeoutMs, 120_000);
     this.#cookies = new Set(names(point, 'sessionCookieNames', options.sessionCookieNames, TOKEN));
-    this.#reserved = reservedHeaderSet(names(point, 'reservedHeaders', options.reservedHeaders, TOKEN));
+    const requestId = options.requestIdHeader;
+    if (requestId !== undefined && (typeof requestId !== 'string' || !TOKEN.test(requestId))) fail(point, `requestIdHeader must be a header name matching ${TOKEN}`);
+    this.#requestIdHeader = requestId?.toLowerCase();
+    this.#reserved = reservedHeaderSet([...names(point, 'reservedHeaders', options.reservedHeaders, TOKEN), ...(requestId !== undefined ? [requestId] : [])]);
     this.#pool = new BackendPool(servers, {
       connectTimeoutMs: millis(point, 'connectTimeoutMs', options.connectTimeoutMs, 5_000),
       responseTimeoutMs: millis(point, 'responseTimeoutMs', options.responseTimeoutMs, 120_000),
@@ -143,6 +161,11 @@ export class Junction {
     }
   }
 
+  /** Each server and whether it is up (for health metrics). */
+  servers(): JunctionServer[] {
+    return this.#pool.servers.map((b) => ({ server: b.origin, up: b.up }));
+  }
+
   /** Ends upgraded connections, waits for plain requests in flight, closes the pools. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -165,6 +188,8 @@ export class Junction {
       sessionCookieNames: this.#cookies,
       reserved: this.#reserved,
     });
+    const idHeader = this.#requestIdHeader;
+    if (idHeader !== undefined) h.headers.push(idHeader, ctx.requestId ?? requestIdFrom(req.headers[idHeader]));
     h.headers.push('host', '');  // last, so each attempt sets its server's (withHost)
     const candidates = this.#pool.candidates();
     if (candidates.length === 0) {

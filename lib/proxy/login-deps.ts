@@ -10,6 +10,7 @@ import type { SessionCache } from '../session/cache.js';
 import type { InvalidReason } from '../session/reasons.js';
 import type { TaskRunner } from '../tasks/runner.js';
 import type { FleetSessions } from '../dsc/fleet.js';
+import type { AccessLog } from './access-log.js';
 import type { CounterFactory } from './counters.js';
 import type { EaiRecord } from './eai.js';
 import type { Pages } from './pages.js';
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   counters?: CounterFactory;
   /** The distributed session cache (session.dsess-enabled): the table is then its near-cache. */
   fleet?: FleetSessions;
+  /** Where each answered request is written (logging.requests); none when undefined. */
+  accessLog?: AccessLog;
 }
 
 /** What the login paths need from the gateway. */

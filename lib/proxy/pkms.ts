@@ -17,6 +17,7 @@ import { BodyError, clientAddress, formLimits, localTarget, readForm, redirect, 
 import { LoginThrottle, type LoginAttempt } from './login-throttle.js';
 import { CountedOneTimeTokens, type OneTimeTokens } from './one-time-tokens.js';
 import { PENDING_COOKIE, PendingLogins, type OpenedPendingLogin } from './pending-login.js';
+import { recordOf } from './request-record.js';
 import { SessionStarter } from './session-start.js';
 import { sendTooManyAttempts } from './throttle-page.js';
 
@@ -159,6 +160,7 @@ export class Pkms {
           throw err;
         }
         this.#d.metrics?.login(method, 'ok');
+        recordOf(res)?.authenticated(r.session);
         this.#d.logger.info({ user: user.id, method, displaced: r.displaced || undefined }, 'login');
         return;
       case 'prompt_displacement': {

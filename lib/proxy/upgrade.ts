@@ -88,8 +88,8 @@ export class UpgradeExchange {
         this.#controller = controller;
         if (this.#clientGone) controller.abort(new ClientAbortError('client closed the connection'));
       },
-      onRequestUpgrade: (_controller, status, headers, upstream) => this.#onUpgraded(status, headers, upstream),
-      onResponseStart: (controller, status, headers, reason) => this.#onRefused(controller, status, headers, reason),
+      onRequestUpgrade: (_controller, status, headers, upstream) => { backend.up = true; this.#onUpgraded(status, headers, upstream); },
+      onResponseStart: (controller, status, headers, reason) => { backend.up = true; this.#onRefused(controller, status, headers, reason); },
       onResponseData: (controller, chunk) => {
         if (!this.#socket.write(chunk)) controller.pause();
       },
@@ -170,7 +170,9 @@ export class UpgradeExchange {
       this.#socket.destroy();
       return;
     }
-    this.#fail(failureKind(err), describe(attempt.backend, err));
+    const kind = failureKind(err);
+    if (kind === 'timeout') attempt.backend.up = false;
+    this.#fail(kind, describe(attempt.backend, err));
   }
 
   #fail(kind: ForwardFailure, detail: string): void {

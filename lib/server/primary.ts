@@ -77,7 +77,8 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     throw err;
   }
   const engine = fleet?.engine ?? engineFor(cache, config);
-  const metrics = createMetrics(metricsRegistry, { only: 'admin', cache });
+  // Process metrics: the workers' are summed as gatehouse_*; the primary's own get a name of their own.
+  const metrics = createMetrics(metricsRegistry, { only: 'admin', cache, ...(config.server.workers > 0 ? { processMetricsPrefix: 'gatehouse_primary_' } : {}) });
   const workerCount = config.server.workers;
 
   const reaper = setInterval(() => {
@@ -122,7 +123,7 @@ export async function serve(config: Config, logger: Logger): Promise<Running> {
     // logrotate: `postrotate kill -HUP <primary>`; workers get it from here.
     const onHup = (): void => {
       admin?.reopenAudit();
-      inProcess?.reopenAudit();
+      inProcess?.reopenLogs();
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
     };
     process.on('SIGHUP', onHup);

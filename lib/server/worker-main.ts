@@ -27,8 +27,8 @@ async function main(): Promise<void> {
     // The primary decides about shutdown; a worker ignores terminal signals meant for the group.
     process.on('SIGINT', () => {});
     process.on('SIGTERM', () => { proc.close().finally(() => process.exit(0)); });
-    // Log rotation: the audit file was renamed; append to a new one from now on.
-    process.on('SIGHUP', () => proc.reopenAudit());
+    // Log rotation: the audit and access-log files were renamed; append to new ones from now on.
+    process.on('SIGHUP', () => proc.reopenLogs());
   } catch (err) {
     logger.error({ err }, 'proxy worker failed to start');
     process.send?.({ type: 'gatehouse:failed', error: (err as Error).message });

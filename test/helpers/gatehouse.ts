@@ -67,7 +67,7 @@ export async function startGatehouse(setup: GatehouseSetup): Promise<RunningGate
     listen: setup.config['listen'] ?? { http: { host: '127.0.0.1', port: 0 } },
     registry: { file: registryFile },
     admin: { port: 0, tls: 'no', ...(setup.config['admin'] as object ?? {}) },
-    logging: { level: 'info' },
+    logging: { level: 'info', ...(setup.config['logging'] as object ?? {}) },
   };
   try {
     return await launch({ dir, config, registryFile, serverName, tableName });
